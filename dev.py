@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Set up dyadic in ./.venv and run one job. Needs only Python 3.11+ and access to the package index.
+
+    python3 dev.py brief   # install, ingest what the brief needs, write out/brief-CHN-RUS-USA.html
+    python3 dev.py test    # install with test extras, run the whole test suite
+
+Source files come from $DYADIC_DATA when it is set (a folder laid out as <DIR>/<source>/<file>); otherwise
+dyadic downloads them from their canonical public locations into its cache.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def sh(*cmd: str) -> None:
+    print("+", " ".join(cmd), flush=True)
+    code = subprocess.call(cmd, cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def setup(extras: str) -> None:
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extras}"
+    pyproject = ROOT / "pyproject.toml"
+    if not stamp.exists() or stamp.stat().st_mtime < pyproject.stat().st_mtime:
+        sh(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        sh(str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
+        stamp.touch()
+
+
+def main() -> None:
+    job = sys.argv[1] if len(sys.argv) > 1 else ""
+    if job == "brief":
+        setup("test")
+        sh(str(BIN / "dyadic"), "ingest", "country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape")
+        sh(str(BIN / "dyadic"), "brief", "CHN", "RUS", "--third", "USA", "--out", "out")
+    elif job == "test":
+        setup("test")
+        sh(str(BIN / "python"), "-m", "pytest", *sys.argv[2:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

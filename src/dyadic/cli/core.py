@@ -1,0 +1,101 @@
+"""Commands on the store itself: ingest, sources, state look-up, and the brief."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from dyadic.cli import DataOpt, StoreOpt, app, emit, friendly, out, progress
+from dyadic.config import Settings
+from dyadic.errors import DyadicError
+
+
+@app.command()
+@friendly
+def ingest(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Source names (see 'dyadic sources').")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Ingest every known source.")] = False,
+    force: Annotated[bool, typer.Option(help="Re-ingest even if the files are unchanged.")] = False,
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Read public source files into the store (atomic per source, idempotent)."""
+    from dyadic.sources import SOURCES
+    from dyadic.store import Store, ingest as run
+
+    names = list(SOURCES) if all_ else (sources or [])
+    if not names:
+        raise DyadicError("name the sources to ingest, or use --all (see 'dyadic sources').")
+    settings = Settings.resolve(data=data, store=store)
+    with Store.open(settings.store_path) as st, progress() as bar:
+        summaries = run(st, settings, names, force=force, progress=bar)
+    t = Table(title=f"ingest into {settings.store_path}")
+    for col in ("source", "status", "rows", "unmapped codes (rows)"):
+        t.add_column(col)
+    for s in summaries:
+        unm = ", ".join(f"{k} ({v})" for k, v in sorted(s.unmapped.items(), key=lambda kv: -kv[1])) or "-"
+        t.add_row(s.source, s.status, f"{s.rows:,}", unm)
+    out.print(t)
+
+
+@app.command("sources")
+@friendly
+def list_sources(store: StoreOpt = None) -> None:
+    """List the connectors, and what the store holds from each (version, rows, checksum)."""
+    from dyadic.sources import SOURCES
+    from dyadic.store import Store
+
+    settings = Settings.resolve(store=store)
+    held = {}
+    if settings.store_path.exists():
+        with Store.open(settings.store_path, read_only=True) as st:
+            held = {r["name"]: r for _, r in st.sources().iterrows()}
+    t = Table(title="sources")
+    for col in ("name", "title", "ingested", "rows", "sha256"):
+        t.add_column(col)
+    for name, cls in SOURCES.items():
+        r = held.get(name)
+        t.add_row(name, cls.title, str(r["ingested_at"])[:19] if r is not None else "no",
+                  f"{r['rows']:,}" if r is not None else "", (r["sha256"][:12] + "…") if r is not None else "")
+    out.print(t)
+
+
+@app.command()
+@friendly
+def state(query: Annotated[str, typer.Argument(help="A code or name.")], store: StoreOpt = None) -> None:
+    """Resolve a country code or name through the registry."""
+    from dyadic.store import Store
+
+    with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
+        reg = st.registry()
+        code = reg.resolve(query)
+        row = reg.states[reg.states.code == code].drop(columns=["regex", "source"])
+        emit(row, "table", title=query)
+
+
+@app.command()
+@friendly
+def brief(
+    a: Annotated[str, typer.Argument(help="First state.")],
+    b: Annotated[str, typer.Argument(help="Second state.")],
+    third: Annotated[Optional[str], typer.Option("--third", help="Third party for the triangle.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the brief.")] = Path("out"),
+    ingest_missing: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Ingest missing sources first.")] = True,
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Write the HTML brief on a pair (and a third party) answering the paper's five questions."""
+    from dyadic.report.brief import NEEDS, write_brief
+    from dyadic.store import Store, ingest as run
+
+    settings = Settings.resolve(data=data, store=store)
+    with Store.open(settings.store_path) as st:
+        missing = [n for n in NEEDS if not st.has_source(n)]
+        if missing and ingest_missing:
+            with progress() as bar:
+                run(st, settings, missing, progress=bar)
+        path = write_brief(st, a, b, third, out_dir)
+    out.print(f"brief written to [bold]{path}[/]")

@@ -1,0 +1,191 @@
+"""The brief: a self-contained HTML page on a pair (and a third party), laid out by the paper's five questions.
+
+Every number in the brief comes from a table printed in it (with the source and rows behind it) or from a
+rule stated next to it. A question the system cannot yet answer from data says so and names what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from dyadic.framework.alignment import AlignmentFinding, global_order_alignment
+from dyadic.indicators.unga import SPLICE_YEAR, UNDL, VOETEN, VoteSelection, pair_series
+from dyadic.report.charts import to_svg, yearly_lines
+from dyadic.sources import SOURCES
+from dyadic.sources.registry import packaged_csv
+from dyadic.store import Store
+
+#: sources the brief reads (ingested on demand by ``dyadic brief``).
+NEEDS = ("country_codes", VOETEN, UNDL)
+
+
+@dataclass
+class Section:
+    number: int
+    title: str
+    question: str
+    findings: list[str] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+    tables: list[tuple[str, str]] = field(default_factory=list)  # (caption, html)
+    paper: list[dict] = field(default_factory=list)  # claim, section, verdict, reason
+    not_measured: list[str] = field(default_factory=list)
+
+
+def pct(x: float) -> str:
+    return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
+
+
+def evidence_table(df: pd.DataFrame) -> str:
+    cols = ["year", "dyad", "n", "agree_n", "agree", "s", "pi", "agree_pct", "source"]
+    show = df[cols].copy()
+    for c in ("agree", "s", "pi"):
+        show[c] = show[c].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    show["agree_pct"] = show["agree_pct"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    return show.to_html(index=False, classes="evidence", border=0)
+
+
+def alignment_text(f: AlignmentFinding, names: dict[str, str], a: str, b: str, c: str | None) -> list[str]:
+    out = [
+        f"In {f.latest_year}, {names[a]} and {names[b]} voted alike on {pct(f.pair_latest)} of the "
+        f"{f.pair_n_latest} General Assembly roll calls on which both voted; that places the pair at the "
+        f"{f.pair_pct_latest:.0f}th percentile of all dyads that year (most states vote yes on most "
+        "resolutions, so agreement is high for most pairs and the rank matters more than the level).",
+    ]
+    if f.pair_before is not None:
+        out.append(
+            f"Mean agreement {f.years_recent[0]}–{f.years_recent[1]}: {pct(f.pair_recent)}, against "
+            f"{pct(f.pair_before)} in {f.years_before[0]}–{f.years_before[1]}: by the rule stated below the "
+            f"pair is <strong>{f.direction}</strong> in the Assembly."
+        )
+    if c and f.third_recent:
+        parts = ", ".join(f"{names[k]}–{names[c]} {pct(v)}" for k, v in f.third_recent.items())
+        verdict = "aligned against" if f.against_third else "not clearly aligned against"
+        out.append(
+            f"Over the same years each partner's agreement with {names[c]} was {parts}; the pair's own agreement "
+            f"exceeds the higher of these by {pct(f.gap)}, so by the rule the pair is <strong>{verdict}</strong> "
+            f"{names[c]} in UN voting."
+        )
+    return out
+
+
+def paper_verdicts(f: AlignmentFinding | None) -> list[dict]:
+    claims = packaged_csv("paper_claims.csv")
+    out = []
+    for row in claims.itertuples():
+        if row.measure != "unga_alignment":
+            continue
+        if f is None or f.against_third is None:
+            verdict, reason = "cannot tell", "no UN voting data for the three states"
+        elif f.against_third and f.direction == "diverging":
+            verdict, reason = "agrees", ("the pair votes together far more than either votes with the third party "
+                                         "(shared opposition), and its agreement has fallen (divergence)")
+        elif f.against_third:
+            verdict, reason = "partly agrees", ("shared opposition to the third party holds in UN voting, but the "
+                                                f"pair's agreement is {f.direction}, not diverging")
+        else:
+            verdict, reason = "disagrees", "the pair does not vote together more than with the third party"
+        out.append({"quote": row.quote, "section": row.section, "verdict": verdict, "reason": reason})
+    return out
+
+
+def provenance(store: Store, used: list[str]) -> list[dict]:
+    src = store.sources()
+    rows = []
+    for name in used:
+        hit = src[src.name == name]
+        if hit.empty:
+            continue
+        r = hit.iloc[0]
+        files = json.loads(r["files"])
+        rows.append({
+            "name": name, "title": r["title"], "version": r["version"], "rows": int(r["rows"]),
+            "citation": r["citation"], "licence": r["licence"], "homepage": r["homepage"],
+            "files": [(k, v["sha256"]) for k, v in files.items()], "ingested_at": str(r["ingested_at"])[:19],
+            "unmapped": json.loads(r["unmapped"] or "{}"),
+        })
+    return rows
+
+
+def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str, str]) -> tuple[list[Section], dict]:
+    sel = VoteSelection()
+    pair = pair_series(store, a, b, sel)
+    pair["dyad"] = f"{a}–{b}"
+    third = {}
+    if c:
+        for x in (a, b):
+            s = pair_series(store, x, c, sel)
+            s["dyad"] = f"{x}–{c}"
+            third[x] = s
+    finding = global_order_alignment(pair, third)
+    coverage = {
+        "unga_years": (int(pair.year.min()), int(pair.year.max())) if len(pair) else None,
+    }
+
+    s1 = Section(1, "Drivers of cooperation",
+                 "What drives cooperation (security reassurance, power projection, geopolitical balancing, political "
+                 "convergence, economic self-interest, defence cooperation), and how strongly?")
+    s1.not_measured = [
+        "Driver scores are not yet computed. UN voting (question 2 below) is the only input measured so far; "
+        "scores need trade, capabilities, alliances and event data (connectors not yet ingested).",
+    ]
+    s2 = Section(2, "The nature of the relationship",
+                 "Alliance, flexible strategic partnership, client or vassal, rivalry? How unequal? How aligned on "
+                 "global order?")
+    if finding:
+        s2.findings = alignment_text(finding, names, a, b, c)
+        s2.paper = paper_verdicts(finding)
+    long = pd.concat([pair, *third.values()], ignore_index=True)
+    if len(long):
+        s2.charts.append(to_svg(yearly_lines(
+            long, "agree", "dyad", "UN General Assembly: share of identical votes", "agreement",
+            marks=[(SPLICE_YEAR, "source: Voeten → UN Digital Library")], domain=(0, 1))))
+        s2.tables.append(("Evidence: UNGA similarity by year (n = roll calls where both voted; agree_pct = "
+                          "percentile among all dyads that year)", evidence_table(long)))
+    s2.not_measured = ["Alliance obligations, asymmetry of capabilities and of trade dependence: not yet ingested."]
+
+    s3 = Section(3, "Shocks", "Did an event (24 February 2022, 20 January 2025, or any date) bring the pair closer "
+                 "or push it apart?")
+    s3.not_measured = ["Event studies and change points are not yet computed; the yearly UN voting series above "
+                       "shows the levels around each date without a test."]
+    s4 = Section(4, "Futures", "Continuity, alliance or degradation, with what probabilities, and what to watch?")
+    s4.not_measured = ["Base rates and projections are not yet computed."]
+    s5 = Section(5, "Third parties", "The strategic triangle, and what-ifs such as a US attempt to pull one partner "
+                 "away from the other.")
+    if c and finding and finding.third_recent:
+        latest = long[long.year == long.year.max()][["dyad", "agree", "n", "agree_pct"]]
+        s5.findings = [
+            "UN voting ties of the triangle in the latest year: " + "; ".join(
+                f"{r.dyad} {pct(r.agree)} of {r.n} votes ({r.agree_pct:.0f}th pct.)" for r in latest.itertuples()) + "."
+        ]
+    s5.not_measured = ["Dittmer configurations and what-ifs need driver scores (question 1): not yet computed."]
+    return [s1, s2, s3, s4, s5], coverage
+
+
+def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path) -> Path:
+    """Write ``brief-<A>-<B>[-<C>].html`` into ``out_dir`` and return its path."""
+    reg = store.registry()
+    a, b = reg.resolve(a), reg.resolve(b)
+    c = reg.resolve(c) if c else None
+    names = {x: reg.name(x) for x in (a, b, c) if x}
+    sections, coverage = build_sections(store, a, b, c, names)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.files("dyadic.report") / "templates")),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    html = env.get_template("brief.html.j2").render(
+        a=a, b=b, c=c, names=names, sections=sections, coverage=coverage, today=date.today().isoformat(),
+        sources=provenance(store, list(NEEDS)), splice_year=SPLICE_YEAR,
+        known_sources={k: v.title for k, v in SOURCES.items()},
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"brief-{a}-{b}{'-' + c if c else ''}.html"
+    tmp = path.with_suffix(".html.part")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

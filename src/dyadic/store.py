@@ -1,0 +1,227 @@
+"""The store: one embedded DuckDB file holding every canonical table and the provenance of each ingest.
+
+Ingest is atomic and idempotent. A source's rows are replaced in a single transaction (delete its old
+rows, insert the new ones, record provenance), so a failure at any point leaves the store exactly as it
+was. Re-ingesting files whose checksums match what is recorded changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+import pandas as pd
+
+from dyadic.config import Settings
+from dyadic.errors import DyadicError, NotIngestedError, SourceFormatError
+from dyadic.sources import SOURCES, Registry, Source
+from dyadic.sources.base import sha256_of
+
+SOURCES_DDL = """
+CREATE TABLE IF NOT EXISTS sources (
+    name VARCHAR PRIMARY KEY, title VARCHAR, version VARCHAR, files VARCHAR, sha256 VARCHAR,
+    rows BIGINT, tables VARCHAR, ingested_at TIMESTAMP, citation VARCHAR, licence VARCHAR,
+    homepage VARCHAR, unmapped VARCHAR, notes VARCHAR
+)"""
+
+
+@dataclass
+class IngestSummary:
+    source: str
+    status: str  # "ingested" | "unchanged"
+    rows: int
+    unmapped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class Store:
+    """A dyadic store (DuckDB file).
+
+    Args:
+        con: an open DuckDB connection.
+        path: the file behind it.
+        read_only: whether writes are refused.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, read_only: bool = False) -> "Store":
+        """Open (creating if needed) the store at ``path`` or the configured default."""
+        path = Path(path) if path else Settings.resolve().store_path
+        if read_only and not path.exists():
+            raise NotIngestedError(f"no store at {path}: run 'dyadic ingest --all' first.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise DyadicError(f"cannot open the store {path}: {exc}") from exc
+        store = cls(con, path, read_only)
+        if not read_only:
+            con.execute(SOURCES_DDL)
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def has_table(self, name: str) -> bool:
+        q = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+        return bool(self.con.execute(q, [name]).fetchone()[0])
+
+    def sources(self) -> pd.DataFrame:
+        if not self.has_table("sources"):
+            return pd.DataFrame(columns=["name"])
+        return self.con.execute("SELECT * FROM sources ORDER BY name").df()
+
+    def has_source(self, name: str) -> bool:
+        return self.has_table("sources") and bool(
+            self.con.execute("SELECT count(*) FROM sources WHERE name = ?", [name]).fetchone()[0]
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise a clear error unless every named source has been ingested."""
+        missing = [n for n in names if not self.has_source(n)]
+        if missing:
+            raise NotIngestedError(
+                f"the store {self.path} has no data from {', '.join(missing)}: run "
+                f"'dyadic ingest {' '.join(missing)}' first."
+            )
+
+    def registry(self) -> Registry:
+        self.require("country_codes")
+        states = self.con.execute("SELECT * FROM states").df()
+        spells = self.con.execute("SELECT * FROM state_spells").df()
+        return Registry(states, spells)
+
+    def ibis(self):
+        """An Ibis connection over the same DuckDB database, for engine-portable expressions."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
+
+    def checksum(self, table: str) -> tuple[int, int]:
+        """Row count and an order-independent hash of a table's content (for before/after checks)."""
+        if not self.has_table(table):
+            return (0, 0)
+        n, h = self.con.execute(f'SELECT count(*), coalesce(sum(hash(t)), 0) FROM "{table}" AS t').fetchone()
+        return int(n), int(h)
+
+    # ------------------------------------------------------------------ writing
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.read_only:
+            raise DyadicError(f"the store {self.path} is open read-only")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def recorded_sha(self, name: str) -> str | None:
+        row = self.con.execute("SELECT sha256 FROM sources WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def replace_source(self, source: Source, tables: dict[str, pd.DataFrame], files: dict[str, dict],
+                       digest: str, unmapped: dict[str, int], notes: list[str]) -> int:
+        """Replace everything a source holds, in one transaction. Returns rows written."""
+        unexpected = set(tables) - set(source.schema)
+        if unexpected:
+            raise DyadicError(f"{source.name} returned tables it does not declare: {sorted(unexpected)}")
+        rows = 0
+        with self.transaction() as con:
+            for stmt in source.types:
+                tname = re.match(r"CREATE TYPE (\w+)", stmt).group(1)
+                if not con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name = ?", [tname]).fetchone()[0]:
+                    con.execute(stmt)
+            for tname, ddl in source.schema.items():
+                con.execute(f'CREATE TABLE IF NOT EXISTS "{tname}" ({ddl})')
+                con.execute(f'DELETE FROM "{tname}" WHERE source = ?', [source.name])
+            for tname, df in tables.items():
+                con.register("_incoming", df)
+                try:
+                    con.execute(f'INSERT INTO "{tname}" BY NAME SELECT * FROM _incoming')
+                except duckdb.Error as exc:
+                    raise SourceFormatError(f"{source.name}: rows for table '{tname}' do not fit it: {exc}") from exc
+                finally:
+                    con.unregister("_incoming")
+                rows += len(df)
+            con.execute("DELETE FROM sources WHERE name = ?", [source.name])
+            con.execute(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [source.name, source.title, source.version, json.dumps(files), digest, rows,
+                 ",".join(tables), datetime.now(timezone.utc).replace(tzinfo=None), source.citation,
+                 source.licence, source.homepage, json.dumps(unmapped), json.dumps(notes)],
+            )
+        return rows
+
+
+def ingest_order(names: Iterable[str]) -> list[str]:
+    """The country registry goes first: every other connector maps its codes through it."""
+    names = list(dict.fromkeys(names))
+    return sorted(names, key=lambda n: (n != "country_codes", names.index(n)))
+
+
+def ingest(store: Store, settings: Settings, names: Iterable[str], force: bool = False,
+           download: bool = True, progress=None) -> list[IngestSummary]:
+    """Ingest the named sources (all of a source or none of it).
+
+    Args:
+        store: an open, writable store.
+        settings: where source files are found or downloaded to.
+        names: source names (see :data:`dyadic.sources.SOURCES`).
+        force: re-ingest even when the files' checksums match the store.
+        download: allow downloading missing files from their canonical location.
+        progress: an optional ``rich.progress.Progress`` to report on.
+
+    Returns:
+        One summary per source.
+    """
+    names = list(names)
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise DyadicError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+    if any(SOURCES[n].needs_registry for n in names) and not store.has_source("country_codes"):
+        names = ["country_codes", *names]
+    summaries = []
+    task = progress.add_task("ingest", total=len(ingest_order(names))) if progress else None
+    registry = None
+    for name in ingest_order(names):
+        source = SOURCES[name]()
+        if progress:
+            progress.update(task, description=f"ingest {name}")
+        paths = source.locate(settings, download=download)
+        files = {f: {"path": str(p), "sha256": sha256_of(p), "bytes": p.stat().st_size} for f, p in paths.items()}
+        digest = "+".join(files[f]["sha256"] for f in sorted(files))
+        if not force and store.recorded_sha(name) == digest:
+            summaries.append(IngestSummary(name, "unchanged", 0))
+        else:
+            if source.needs_registry and registry is None:
+                registry = store.registry()
+            result = source.read(paths, registry)
+            rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
+            summaries.append(IngestSummary(name, "ingested", rows, result.unmapped, result.notes))
+            if name == "country_codes":
+                registry = None
+        if progress:
+            progress.advance(task)
+    return summaries

@@ -1,0 +1,43 @@
+"""Shared fixtures. Tests read the real public datasets from $DYADIC_DATA (CI points it at the staged
+copies); without it, dyadic's own download path is used, and a test whose data cannot be had fails
+naming the dataset."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dyadic.config import Settings
+from dyadic.store import Store, ingest
+
+UNGA_SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape"]
+
+
+def data_settings(tmp: Path) -> Settings:
+    return Settings.resolve(data=os.environ.get("DYADIC_DATA"), store=tmp / "test.duckdb",
+                            cache=os.environ.get("DYADIC_CACHE") or tmp / "cache")
+
+
+def source_dir(name: str) -> Path:
+    """The folder of a staged dataset; fails (not skips) with what to do when it is absent."""
+    root = os.environ.get("DYADIC_DATA")
+    if not root or not (Path(root) / name).is_dir():
+        pytest.fail(f"dataset '{name}' is needed: set DYADIC_DATA to a folder holding {name}/ "
+                    "(CI sets it to ../shared/data)")
+    return Path(root) / name
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return data_settings(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="session")
+def unga_store(settings) -> Store:
+    """A store with the country registry and both UN vote sources ingested (once per test run)."""
+    st = Store.open(settings.store_path)
+    ingest(st, settings, UNGA_SOURCES)
+    yield st
+    st.close()

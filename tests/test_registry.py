@@ -1,0 +1,51 @@
+import pandas as pd
+import pytest
+
+from dyadic.errors import UnknownStateError
+
+
+@pytest.fixture(scope="module")
+def reg(unga_store):
+    return unga_store.registry()
+
+
+@pytest.mark.parametrize("token,code", [
+    ("CHN", "CHN"), ("China", "CHN"), ("710", "CHN"), ("CN", "CHN"), ("Russia", "RUS"), ("USSR", "RUS"),
+    ("365", "RUS"), ("United States", "USA"), ("2", "USA"), ("usa", "USA"), ("Czechoslovakia", "CSK"),
+    ("315", "CSK"), ("German Democratic Republic", "DDR"), ("Federal Republic of Germany", "DEU"),
+    ("Yugoslavia", "YUG"), ("Taiwan", "TWN"), ("North Korea", "PRK"), ("Byelorussian SSR", "BLR"),
+])
+def test_resolve(reg, token, code):
+    assert reg.resolve(token) == code
+
+
+def test_unknown_state_suggests_nearest(reg):
+    with pytest.raises(UnknownStateError) as exc:
+        reg.resolve("Rusia")
+    assert "RUS" in str(exc.value) and "Rusia" in str(exc.value)
+
+
+def test_crosswalk_codes(reg):
+    row = reg.states.set_index("code").loc[["CHN", "RUS", "USA"]]
+    assert list(row.cow) == [710, 365, 2]
+    assert list(row.gw) == [710, 365, 2]
+    assert list(row.imf) == [924, 922, 111]
+
+
+def test_china_seat_by_date(reg):
+    names = pd.Series(["CHINA", "CHINA", "USSR"])
+    dates = pd.Series(pd.to_datetime(["1970-11-20", "1971-12-01", "1960-01-01"]))
+    assert list(reg.map_codes(names, dates)) == ["TWN", "CHN", "RUS"]
+
+
+def test_unmapped_are_counted(reg):
+    raw = pd.Series(["CHINA", "Atlantis", "Atlantis", "Russia"])
+    mapped = reg.map_codes(raw, pd.Series(pd.to_datetime(["2000-01-01"] * 4)))
+    assert mapped.isna().sum() == 2
+    assert reg.unmapped_counts(raw, mapped) == {"Atlantis": 2}
+
+
+def test_cow_members(reg):
+    members = reg.cow_members(2000)
+    assert {"CHN", "RUS", "USA"} <= set(members)
+    assert "DDR" not in members and "DDR" in reg.cow_members(1980)
