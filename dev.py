@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up dyadic in ./.venv and run one job. Needs only Python 3.11+ and access to the package index.
 
-    python3 dev.py brief   # install, ingest what the brief needs, write out/brief-CHN-RUS-USA.html
+    python3 dev.py brief   # install, ingest what the brief needs (once), write out/brief-CHN-RUS-USA.html
     python3 dev.py test    # install with test extras, run the whole test suite
 
 Source files come from $DYADIC_DATA when it is set (a folder laid out as <DIR>/<source>/<file>); otherwise
@@ -43,7 +43,6 @@ def main() -> None:
     job = sys.argv[1] if len(sys.argv) > 1 else ""
     if job == "brief":
         setup("test")
-        sh(str(BIN / "dyadic"), "ingest", "country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape")
         sh(str(BIN / "dyadic"), "brief", "CHN", "RUS", "--third", "USA", "--out", "out")
     elif job == "test":
         setup("test")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from dyadic.cli import DataOpt, StoreOpt, app, emit, friendly, out, progress
+from dyadic.cli import DataOpt, StoreOpt, app, console, emit, friendly, out, progress
 from dyadic.config import Settings
 from dyadic.errors import DyadicError
 
@@ -92,10 +92,17 @@ def brief(
     from dyadic.store import Store, ingest as run
 
     settings = Settings.resolve(data=data, store=store)
+    unavailable: dict[str, str] = {}
     with Store.open(settings.store_path) as st:
         missing = [n for n in NEEDS if not st.has_source(n)]
         if missing and ingest_missing:
             with progress() as bar:
-                run(st, settings, missing, progress=bar)
-        path = write_brief(st, a, b, third, out_dir)
+                for name in missing:
+                    # A section whose data cannot be had says so in the brief; the rest still gets written.
+                    try:
+                        run(st, settings, [name], progress=bar)
+                    except DyadicError as exc:
+                        unavailable[name] = str(exc)
+                        console.print(f"[yellow]warning:[/] {exc}", highlight=False)
+        path = write_brief(st, a, b, third, out_dir, unavailable=unavailable)
     out.print(f"brief written to [bold]{path}[/]")

@@ -169,8 +169,16 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     return [s1, s2, s3, s4, s5], coverage
 
 
-def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path) -> Path:
-    """Write ``brief-<A>-<B>[-<C>].html`` into ``out_dir`` and return its path."""
+def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
+                unavailable: dict[str, str] | None = None) -> Path:
+    """Write ``brief-<A>-<B>[-<C>].html`` into ``out_dir`` and return its path.
+
+    Args:
+        store: the store (the UN vote sources are required; others fill their sections when present).
+        a, b, c: the pair and the optional third party (codes or names).
+        out_dir: destination folder.
+        unavailable: source name -> why it could not be ingested, listed in the brief.
+    """
     reg = store.registry()
     a, b = reg.resolve(a), reg.resolve(b)
     c = reg.resolve(c) if c else None
@@ -181,7 +189,7 @@ def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path) -> P
     html = env.get_template("brief.html.j2").render(
         a=a, b=b, c=c, names=names, sections=sections, coverage=coverage, today=date.today().isoformat(),
         sources=provenance(store, list(NEEDS)), splice_year=SPLICE_YEAR,
-        known_sources={k: v.title for k, v in SOURCES.items()},
+        known_sources={k: v.title for k, v in SOURCES.items()}, unavailable=unavailable or {},
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"brief-{a}-{b}{'-' + c if c else ''}.html"
