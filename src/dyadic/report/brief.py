@@ -33,7 +33,7 @@ class Section:
     title: str
     question: str
     findings: list[str] = field(default_factory=list)
-    charts: list[str] = field(default_factory=list)
+    charts: list = field(default_factory=list)  # Altair charts: SVG in the brief, Vega-Lite on the web
     tables: list[tuple[str, str]] = field(default_factory=list)  # (caption, html)
     paper: list[dict] = field(default_factory=list)  # claim, section, verdict, reason
     not_measured: list[str] = field(default_factory=list)
@@ -144,9 +144,9 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
         s2.paper = paper_verdicts(finding)
     long = pd.concat([pair, *third.values()], ignore_index=True)
     if len(long):
-        s2.charts.append(to_svg(yearly_lines(
+        s2.charts.append(yearly_lines(
             long, "agree", "dyad", "UN General Assembly: share of identical votes", "agreement",
-            marks=[(SPLICE_YEAR, "source: Voeten → UN Digital Library")], domain=(0, 1))))
+            marks=[(SPLICE_YEAR, "source: Voeten → UN Digital Library")], domain=(0, 1)))
         s2.tables.append(("Evidence: UNGA similarity by year (n = roll calls where both voted; agree_pct = "
                           "percentile among all dyads that year)", evidence_table(long)))
     s2.not_measured = ["Alliance obligations, asymmetry of capabilities and of trade dependence: not yet ingested."]
@@ -184,6 +184,8 @@ def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
     c = reg.resolve(c) if c else None
     names = {x: reg.name(x) for x in (a, b, c) if x}
     sections, coverage = build_sections(store, a, b, c, names)
+    for sec in sections:
+        sec.charts = [to_svg(ch) for ch in sec.charts]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.files("dyadic.report") / "templates")),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     html = env.get_template("brief.html.j2").render(
