@@ -62,7 +62,14 @@ class Store:
             raise NotIngestedError(f"no store at {path}: run 'dyadic ingest --all' first.")
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            try:
+                con = duckdb.connect(str(path), read_only=read_only)
+            except duckdb.ConnectionException:
+                if not read_only:
+                    raise
+                # This process already holds the file read-write (a test, a notebook): share that database
+                # instance; writes stay refused by this object's own guard.
+                con = duckdb.connect(str(path))
         except duckdb.Error as exc:
             raise DyadicError(f"cannot open the store {path}: {exc}") from exc
         store = cls(con, path, read_only)

@@ -35,7 +35,7 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except DyadicError as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2)
 
     return wrapper
