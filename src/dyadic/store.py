@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator
 
 import duckdb
 import pandas as pd
@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS sources (
     rows BIGINT, tables VARCHAR, ingested_at TIMESTAMP, citation VARCHAR, licence VARCHAR,
     homepage VARCHAR, unmapped VARCHAR, notes VARCHAR
 )"""
+
+MEMO_SIZE = 8  # results kept by Store.cached (an all-dyad UNGA frame is ~40 MB)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Store:
         self.con = con
         self.path = path
         self.read_only = read_only
+        self._memo: dict = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, read_only: bool = False) -> "Store":
@@ -116,6 +119,28 @@ class Store:
         states = self.con.execute("SELECT * FROM states").df()
         spells = self.con.execute("SELECT * FROM state_spells").df()
         return Registry(states, spells)
+
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered under ``key`` while the store is open read-only.
+
+        A read-only store's data cannot change while it is open (DuckDB refuses writers meanwhile), so a
+        result computed from it stays valid; a writable store computes every time. The oldest of more than
+        MEMO_SIZE results is dropped. Not thread-safe: callers sharing a store across threads hold a lock.
+
+        Args:
+            key: hashable description of the computation (function name and its arguments).
+            compute: makes the result; the caller must not modify what it gets back.
+        """
+        if not self.read_only:
+            return compute()
+        if key in self._memo:
+            self._memo[key] = self._memo.pop(key)  # most recently used last
+            return self._memo[key]
+        value = compute()
+        self._memo[key] = value
+        while len(self._memo) > MEMO_SIZE:
+            self._memo.pop(next(iter(self._memo)))
+        return value
 
     def ibis(self):
         """An Ibis connection over the same DuckDB database, for engine-portable expressions."""

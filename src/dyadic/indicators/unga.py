@@ -233,6 +233,23 @@ def dyad_years(store: Store, sel: VoteSelection | None = None,
     return out
 
 
+def ranked_dyad_years(store: Store, sel: VoteSelection | None = None) -> pd.DataFrame:
+    """:func:`dyad_years` plus ``agree_pct``, each dyad's percentile of agreement among all dyads that year.
+
+    Computed once per selection while the store is open read-only (see :meth:`Store.cached`), so a server
+    answering many pairs runs the all-dyad computation once. Do not modify the frame returned.
+    """
+    sel = sel or VoteSelection()
+
+    def compute() -> pd.DataFrame:
+        full = dyad_years(store, sel)
+        if len(full):
+            full["agree_pct"] = full.groupby("year")["agree"].rank(pct=True) * 100
+        return full
+
+    return store.cached(("unga.ranked_dyad_years", sel), compute)
+
+
 def pair_series(store: Store, a: str, b: str, sel: VoteSelection | None = None,
                 with_rank: bool = True) -> pd.DataFrame:
     """One pair's yearly indicators, with where the pair ranks among all dyads that year.
@@ -242,11 +259,11 @@ def pair_series(store: Store, a: str, b: str, sel: VoteSelection | None = None,
         pair's agreement among all dyads of the year, 0-100) when ``with_rank``.
     """
     sel = sel or VoteSelection()
-    full = dyad_years(store, sel)
+    full = ranked_dyad_years(store, sel)
     lo, hi = sorted([a, b])
-    if with_rank and len(full):
-        full["agree_pct"] = full.groupby("year")["agree"].rank(pct=True) * 100
     mine = full[(full.a == lo) & (full.b == hi)].copy()
+    if not with_rank:
+        mine = mine.drop(columns=["agree_pct"], errors="ignore")
     mine["a"], mine["b"] = a, b
     mine["source"] = mine.year.map(lambda y: next(s for s, l, h in sel.sources()
                                                   if (l is None or y >= l) and (h is None or y <= h)))
