@@ -3,9 +3,13 @@
 from dyadic.sources.base import IngestResult, RemoteFile, Source
 from dyadic.sources.registry import CountryCodes, Registry
 from dyadic.sources.unga import UNDigitalLibraryVotes, VoetenVotes
+from dyadic.sources.alliances import Alliances
+from dyadic.sources.exercises import MilitaryExercises
+from dyadic.sources.facts import CuratedFacts
 
 SOURCES: dict[str, type[Source]] = {
     cls.name: cls for cls in (CountryCodes, VoetenVotes, UNDigitalLibraryVotes)
 }
+SOURCES.update({cls.name: cls for cls in (Alliances, MilitaryExercises, CuratedFacts)})
 
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]
