@@ -55,7 +55,7 @@ class Store:
         self.con = con
         self.path = path
         self.read_only = read_only
-        self._memo: dict = {}
+        self._memo: dict | None = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, read_only: bool = False) -> "Store":
@@ -64,6 +64,7 @@ class Store:
         if read_only and not path.exists():
             raise NotIngestedError(f"no store at {path}: run 'dyadic ingest --all' first.")
         path.parent.mkdir(parents=True, exist_ok=True)
+        shared_writer = False
         try:
             try:
                 con = duckdb.connect(str(path), read_only=read_only)
@@ -73,9 +74,11 @@ class Store:
                 # This process already holds the file read-write (a test, a notebook): share that database
                 # instance; writes stay refused by this object's own guard.
                 con = duckdb.connect(str(path))
+                shared_writer = True
         except duckdb.Error as exc:
             raise DyadicError(f"cannot open the store {path}: {exc}") from exc
         store = cls(con, path, read_only)
+        store._memo = None if shared_writer else {}  # the writer could change the data under a memo
         if not read_only:
             con.execute(SOURCES_DDL)
         return store
@@ -124,14 +127,15 @@ class Store:
         """``compute()``, remembered under ``key`` while the store is open read-only.
 
         A read-only store's data cannot change while it is open (DuckDB refuses writers meanwhile), so a
-        result computed from it stays valid; a writable store computes every time. The oldest of more than
+        result computed from it stays valid; a writable store, or a read-only one sharing this process's
+        writable database, computes every time. The oldest of more than
         MEMO_SIZE results is dropped. Not thread-safe: callers sharing a store across threads hold a lock.
 
         Args:
             key: hashable description of the computation (function name and its arguments).
             compute: makes the result; the caller must not modify what it gets back.
         """
-        if not self.read_only:
+        if not self.read_only or self._memo is None:
             return compute()
         if key in self._memo:
             self._memo[key] = self._memo.pop(key)  # most recently used last
@@ -191,12 +195,12 @@ class Store:
             for tname, df in tables.items():
                 con.register("_incoming", df)
                 try:
-                    con.execute(f'INSERT INTO "{tname}" BY NAME SELECT * FROM _incoming')
+                    # A table may also be an Arrow stream (large sources): count what the insert wrote.
+                    rows += con.execute(f'INSERT INTO "{tname}" BY NAME SELECT * FROM _incoming').fetchone()[0]
                 except duckdb.Error as exc:
                     raise SourceFormatError(f"{source.name}: rows for table '{tname}' do not fit it: {exc}") from exc
                 finally:
                     con.unregister("_incoming")
-                rows += len(df)
             con.execute("DELETE FROM sources WHERE name = ?", [source.name])
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

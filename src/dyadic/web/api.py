@@ -1,0 +1,259 @@
+"""The JSON API under ``/api/v1``: states, UNGA pair series and year slices, the brief's sections and the
+data behind each chart, and the provenance of every source.
+
+Every parameter is validated before use (state codes against the registry, years and sizes bounded, options
+from fixed lists). None reaches a file path or an SQL string: the store is read through the indicator
+functions, whose queries are built by Ibis or bound as parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from dyadic.indicators.unga import UNDL, VOETEN, VoteSelection
+from dyadic.web.service import Service, filter_years, records, to_json_bytes, to_parquet_bytes
+
+YEAR_MIN, YEAR_MAX = 1816, 2100  # COW's first year; any later bound would be a guess
+MAX_PER_PAGE = 1000
+
+router = APIRouter(prefix="/api/v1")
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+
+
+ERRORS = {
+    404: {"model": ErrorBody, "description": "Unknown state (with the nearest names), chart or route."},
+    409: {"model": ErrorBody, "description": "The store lacks the data: the message says what to ingest."},
+    422: {"model": ErrorBody, "description": "A malformed or out-of-range parameter."},
+}
+
+State = Annotated[str, Path(min_length=1, max_length=60, description="ISO3 or COW code, or a name.")]
+Third = Annotated[str | None, Query(max_length=60, description="Optional third party (code or name).")]
+Year = Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX)]
+Issue = Literal["me", "nu", "di", "hr", "co", "ec"]
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def json_response(body: bytes, status: int = 200) -> Response:
+    return Response(content=body, status_code=status, media_type="application/json")
+
+
+def selection(source: Literal["auto", "voeten", "undl"] = "auto", body: Literal["GA", "SC"] = "GA",
+              issue: list[Issue] | None = None, important: bool = False, final_only: bool = False,
+              absent: Literal["exclude", "abstain"] = "exclude") -> VoteSelection:
+    """The roll calls that count (years are applied afterwards, as a filter on rows)."""
+    return VoteSelection(source=source, body=body, issues=tuple(sorted(set(issue or ()))), important=important,
+                         final_only=final_only, absent=absent)
+
+
+def selection_doc(sel: VoteSelection) -> dict:
+    return {"source": sel.source, "body": sel.body, "issues": list(sel.issues), "important": sel.important,
+            "final_only": sel.final_only, "absent": sel.absent}
+
+
+def sel_sources(sel: VoteSelection) -> list[str]:
+    return sorted({s for s, _, _ in sel.sources()}, key=[VOETEN, UNDL].index)
+
+
+def check_years(start: int | None, end: int | None) -> None:
+    from dyadic.errors import RequestError
+
+    if start is not None and end is not None and start > end:
+        raise RequestError(f"start year {start} is after end year {end}")
+
+
+def pair_codes(svc: Service, a: str, b: str, third: str | None) -> tuple[str, str, str | None]:
+    from dyadic.errors import RequestError
+
+    ca, cb = svc.resolve(a), svc.resolve(b)
+    cc = svc.resolve(third) if third and third.strip() else None
+    if ca == cb:
+        raise RequestError(f"'{a}' and '{b}' are the same state ({ca}); choose two different states")
+    if cc is not None and cc in (ca, cb):
+        raise RequestError(f"the third party '{third}' ({cc}) is one of the pair; choose another state")
+    return ca, cb, cc
+
+
+# ---------------------------------------------------------------------- states
+
+
+@router.get("/states", responses=ERRORS, summary="Search states by name or code")
+async def states(request: Request,
+                 q: Annotated[str, Query(max_length=60, description="Part of a name or a code.")] = "",
+                 limit: Annotated[int, Query(ge=1, le=300)] = 20) -> Response:
+    """States whose code (ISO3, ISO2, COW) or name contains ``q``; the nearest names when none does."""
+    svc = service(request)
+    hits = await run_in_threadpool(svc.search_states, q, limit)
+    return json_response(to_json_bytes({"query": q, "count": len(hits), "states": hits}))
+
+
+@router.get("/states/{token}", responses=ERRORS, summary="Resolve one code or name")
+async def state(request: Request, token: State) -> Response:
+    """The registry's entry for a code or name (404 with the nearest names when unknown)."""
+    svc = service(request)
+    code = svc.resolve(token)
+    row = next(r for r in svc.states() if r["code"] == code)
+    return json_response(to_json_bytes(row))
+
+
+# ---------------------------------------------------------------------- UNGA
+
+
+@router.get("/unga/pairs/{a}/{b}", responses=ERRORS, summary="UNGA voting similarity of a pair by year")
+async def unga_pair(request: Request, a: State, b: State, start: Year = None, end: Year = None,
+                    source: Literal["auto", "voeten", "undl"] = "auto", body: Literal["GA", "SC"] = "GA",
+                    issue: Annotated[list[Issue] | None, Query(max_length=6)] = None, important: bool = False,
+                    final_only: bool = False, absent: Literal["exclude", "abstain"] = "exclude") -> Response:
+    """The rows ``dyadic unga A B`` prints (agreement, S, Scott's pi, shared votes, percentile among all dyads,
+    source of each row), with the provenance of the sources read."""
+    svc = service(request)
+    check_years(start, end)
+    sel = selection(source, body, issue, important, final_only, absent)
+    ca, cb, _ = pair_codes(svc, a, b, None)
+    key = ("unga_pair", ca, cb, sel, start, end)
+
+    def compute() -> bytes:
+        df = filter_years(svc.unga_pair(ca, cb, sel), start, end)
+        used = sel_sources(sel)
+        doc = {"a": ca, "b": cb, "names": {ca: svc.name(ca), cb: svc.name(cb)}, "selection": selection_doc(sel),
+               "start": start, "end": end, "count": len(df), "rows": records(df),
+               "provenance": svc.provenance(used)}
+        if not len(df):
+            doc["note"] = (f"no roll call in this selection and these years on which both {svc.name(ca)} and "
+                           f"{svc.name(cb)} voted (sources read: {', '.join(used)})")
+        return to_json_bytes(doc)
+
+    body_ = svc.responses.get(key) or await run_in_threadpool(svc.cached, key, compute)
+    return json_response(body_)
+
+
+@router.get("/unga/dyads", responses=ERRORS, summary="All dyads of one year, paginated")
+async def unga_dyads(request: Request,
+                     year: Annotated[int, Query(ge=YEAR_MIN, le=YEAR_MAX, description="The year.")],
+                     state: Annotated[str | None, Query(max_length=60, description="Only dyads with this state.")] = None,
+                     order: Literal["dyad", "agree", "-agree", "n"] = "dyad",
+                     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 100,
+                     source: Literal["auto", "voeten", "undl"] = "auto", body: Literal["GA", "SC"] = "GA",
+                     issue: Annotated[list[Issue] | None, Query(max_length=6)] = None, important: bool = False,
+                     final_only: bool = False, absent: Literal["exclude", "abstain"] = "exclude") -> Response:
+    """UNGA similarity of every dyad with a shared vote in ``year`` (one row per non-directed dyad, ``a < b``),
+    a page at a time; ``next`` is the URL of the following page."""
+    svc = service(request)
+    sel = selection(source, body, issue, important, final_only, absent)
+    code = svc.resolve(state) if state and state.strip() else None
+    key = ("unga_dyads", sel, year, code, order, page, per_page)
+
+    def compute() -> bytes:
+        df = svc.year_slice(sel, year)
+        if code is not None:
+            df = df[(df["a"] == code) | (df["b"] == code)]
+        if order == "agree":
+            df = df.sort_values(["agree", "a", "b"], kind="stable")
+        elif order == "-agree":
+            df = df.sort_values(["agree", "a", "b"], ascending=[False, True, True], kind="stable")
+        elif order == "n":
+            df = df.sort_values(["n", "a", "b"], ascending=[False, True, True], kind="stable")
+        total = len(df)
+        pages = max(1, math.ceil(total / per_page))
+        rows = df.iloc[(page - 1) * per_page: page * per_page]
+        doc = {"year": year, "selection": selection_doc(sel), "state": code, "order": order, "total": total,
+               "page": page, "per_page": per_page, "pages": pages, "count": len(rows), "rows": records(rows),
+               "next": None, "prev": None, "provenance": svc.provenance(sel_sources(sel))}
+        url = request.url
+        if page < pages:
+            doc["next"] = str(url.include_query_params(page=page + 1))
+        if 1 < page <= pages:
+            doc["prev"] = str(url.include_query_params(page=page - 1))
+        if not total:
+            doc["note"] = f"no dyad shares a vote in {year} under this selection"
+        return to_json_bytes(doc)
+
+    body_ = svc.responses.get(key) or await run_in_threadpool(svc.cached, key, compute)
+    return json_response(body_)
+
+
+# ---------------------------------------------------------------------- the brief's sections
+
+
+async def pair_view(request: Request, a: str, b: str, third: str | None):
+    svc = service(request)
+    ca, cb, cc = pair_codes(svc, a, b, third)
+    return svc.pairs.get((ca, cb, cc)) or await run_in_threadpool(svc.pair, ca, cb, cc)
+
+
+@router.get("/pairs/{a}/{b}/sections", responses=ERRORS, summary="The brief's five sections for a pair")
+async def sections(request: Request, a: State, b: State, third: Third = None) -> Response:
+    """Findings (HTML), chart ids, evidence tables (HTML), the paper's claims with verdicts and what is not
+    yet measured, per question; plus the sources the store lacks and the provenance of those it holds."""
+    view = await pair_view(request, a, b, third)
+    return json_response(view.sections_json)
+
+
+@router.get("/pairs/{a}/{b}/charts", responses=ERRORS, summary="Vega-Lite specifications of the pair's charts")
+async def charts(request: Request, a: State, b: State, third: Third = None) -> Response:
+    """Every chart of the sections as a Vega-Lite specification with its data inline and a tooltip on each
+    value naming its source row."""
+    view = await pair_view(request, a, b, third)
+    return json_response(view.charts_json)
+
+
+@router.get("/pairs/{a}/{b}/charts/{chart_id}/data", responses={
+    **ERRORS, 200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}, "application/json": {}},
+                    "description": "The chart's data."}}, summary="The data behind one chart")
+async def chart_data(request: Request, a: State, b: State,
+                     chart_id: Annotated[str, Path(max_length=5, description="Section-number-dash-index, e.g. 2-0.")],
+                     third: Third = None, start: Year = None, end: Year = None,
+                     format: Literal["csv", "parquet", "json"] = "csv") -> Response:
+    """The main dataset of one chart (rows within ``start``-``end`` when the data have years)."""
+    check_years(start, end)
+    svc = service(request)
+    view = await pair_view(request, a, b, third)
+    ch = svc.chart(view, chart_id)
+    df = filter_years(ch.data, start, end)
+    stem = f"{view.a}-{view.b}{'-' + view.c if view.c else ''}-chart-{ch.id}"
+    if start is not None or end is not None:
+        stem += f"-{start or ''}-{end or ''}"
+    if format == "json":
+        return json_response(to_json_bytes({"chart": ch.id, "title": ch.title, "rows": records(df)}))
+    if format == "parquet":
+        content, media = await run_in_threadpool(to_parquet_bytes, df), "application/vnd.apache.parquet"
+    else:
+        content, media = df.to_csv(index=False).encode("utf-8"), "text/csv; charset=utf-8"
+    return Response(content=content, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'})
+
+
+# ---------------------------------------------------------------------- provenance
+
+
+@router.get("/sources", responses=ERRORS, summary="What the store holds, and what it lacks")
+async def sources(request: Request) -> Response:
+    """Provenance of every ingested source (title, version, rows, citation, licence, files with sha256, when
+    ingested, unmapped codes) and the known sources not ingested, with the command that adds each."""
+    svc = service(request)
+
+    def compute() -> bytes:
+        with svc.lock:
+            missing = svc.missing_sources()
+        return to_json_bytes({"sources": svc.provenance(), "missing": missing})
+
+    body_ = svc.responses.get(("sources",)) or await run_in_threadpool(svc.cached, ("sources",), compute)
+    return json_response(body_)
+
+
+@router.get("/health", summary="Liveness")
+async def health() -> dict:
+    return {"status": "ok"}
