@@ -11,5 +11,9 @@ SOURCES: dict[str, type[Source]] = {
     cls.name: cls for cls in (CountryCodes, VoetenVotes, UNDigitalLibraryVotes)
 }
 SOURCES.update({cls.name: cls for cls in (Alliances, MilitaryExercises, CuratedFacts)})
+from dyadic.sources.gdelt import GdeltRawSamples  # noqa: E402
+from dyadic.sources.gdelt_graph import GdeltDailyCountryGraph  # noqa: E402
+
+SOURCES.update({cls.name: cls for cls in (GdeltRawSamples, GdeltDailyCountryGraph)})
 
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]

@@ -1,0 +1,180 @@
+"""GDELT connectors on the staged real files: parsing, actor mapping, filters, bad input, the file index."""
+
+import hashlib
+import shutil
+import zipfile
+
+import duckdb
+import pytest
+
+from conftest import source_dir
+from dyadic.errors import SourceFormatError
+from dyadic.sources.gdelt import (GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, EventScan, Filters,
+                                  download_range, events_relation, parse_index, scan_files)
+from dyadic.events_api import ingest_gdelt
+from dyadic.store import Store, ingest
+
+V2 = "20191024143000.export.CSV"
+V1 = "gdelt_v1_events_sample_710rows.tsv"
+
+
+@pytest.fixture(scope="module")
+def gdelt_store(settings, tmp_path_factory):
+    st = Store.open(tmp_path_factory.mktemp("gdelt") / "g.duckdb")
+    ingest(st, settings, ["gdelt_raw_samples"])
+    yield st
+    st.close()
+
+
+def test_v2_sample_parses_typed():
+    con = duckdb.connect()
+    rel = events_relation(con, source_dir("gdelt_raw_samples") / V2)
+    assert rel.columns == list(GDELT2_COLUMNS) and len(rel.columns) == 61
+    assert [str(t) for t in rel.types] == list(GDELT2_COLUMNS.values())
+    n, added, urls = rel.aggregate("count(*), min(DATEADDED), count(*) FILTER (SOURCEURL LIKE 'http%')").fetchone()
+    assert (n, added, urls) == (2111, 20191024143000, 2111)
+
+
+def test_v1_row_parses(tmp_path):
+    line = (source_dir("gdelt_raw_samples") / V1).read_text().splitlines()[0]
+    (tmp_path / "20160728.export.CSV").write_text(line + "\n")
+    con = duckdb.connect()
+    rel = events_relation(con, tmp_path / "20160728.export.CSV")
+    assert len(rel.columns) == 58 == len(GDELT1_COLUMNS)
+    row = dict(zip(rel.columns, rel.fetchone()))
+    assert row["GLOBALEVENTID"] == int(line.split("\t")[0])
+    assert row["EventCode"] == line.split("\t")[26] and row["SOURCEURL"].startswith("http")
+
+
+def test_chn_rus_rows_found(gdelt_store):
+    q = """SELECT src, tgt, cameo, goldstein FROM events WHERE dataset = 'gdelt2'
+           AND ((src = 'CHN' AND tgt = 'RUS') OR (src = 'RUS' AND tgt = 'CHN'))"""
+    assert sorted(gdelt_store.con.execute(q).fetchall()) == [("CHN", "RUS", "013", 0.4)] * 2
+
+
+def test_unmapped_reported(gdelt_store):
+    import json
+    row = gdelt_store.con.execute("SELECT unmapped, notes FROM sources WHERE name = 'gdelt_raw_samples'").fetchone()
+    unmapped = json.loads(row[0])
+    assert unmapped.get("<empty>", 0) > 0 and "GOV" in unmapped  # bare role without a country: non-state
+    assert any("state-to-state events kept" in n for n in json.loads(row[1]))
+
+
+def test_actor_rules(gdelt_store):
+    reg = gdelt_store.registry()
+    states = set(reg.states.code)
+    roles = ActorRule().map(["CHNGOV", "RUSMIL", "USAMED", "CHN", "GOV", "CHNGOVMIL"], states)
+    assert roles == {"CHNGOV": "CHN", "RUSMIL": "RUS", "CHN": "CHN", "CHNGOVMIL": "CHN"}
+    assert ActorRule("bare").map(["CHNGOV", "CHN"], states) == {"CHN": "CHN"}
+    # USAMED (US media) counts for the USA only under the country rule: the RUS->USA sample row.
+    path = source_dir("gdelt_raw_samples") / V2
+    scan = EventScan()
+    res = scan_files(path, reg, "t", ActorRule("country"), scan=scan)
+    ev = res.tables["events"].read_pandas()
+    assert ((ev.src == "RUS") & (ev.tgt == "USA") & (ev.cameo == "1122")).sum() == 1
+    scan.close()
+
+
+def test_filters_report_rows_removed(gdelt_store, tmp_path):
+    path = source_dir("gdelt_raw_samples") / V2
+    shutil.copy(path, tmp_path / "a.export.CSV")
+    shutil.copy(path, tmp_path / "b.export.CSV")
+    reg = gdelt_store.registry()
+    scan = EventScan()
+    res = scan_files(tmp_path, reg, "t", filters=Filters(min_sources=2, root_only=True), scan=scan)
+    notes = " | ".join(res.notes)
+    assert "duplicate GLOBALEVENTID': 2,111 rows removed" in notes
+    n_multi = duckdb.connect().execute(
+        f"SELECT count(*) FILTER (NumSources < 2) FROM read_csv('{path}', delim='\t', header=false, "
+        f"quote='', columns={GDELT2_COLUMNS!r})").fetchone()[0]
+    assert f"fewer than 2 sources': {n_multi:,} rows removed" in notes
+    assert "not a root event'" in notes
+    assert res.tables["events"].read_pandas().pipe(lambda d: (d.sources >= 2).all() and d.is_root.all())
+    scan.close()
+
+
+def bad_copies(tmp_path):
+    src = source_dir("gdelt_raw_samples") / V2
+    lines = src.read_bytes().split(b"\n")
+    out = {}
+    zpath = tmp_path / "20191024143000.export.CSV.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(src, V2)
+    trunc = tmp_path / "trunc" / zpath.name
+    trunc.parent.mkdir()
+    trunc.write_bytes(zpath.read_bytes()[: zpath.stat().st_size // 2])
+    out["truncated zip"] = (trunc, "cannot be unzipped")
+    fields = tmp_path / "fields" / V2
+    fields.parent.mkdir()
+    fields.write_bytes(b"\n".join(lines[:100] + [b"\t".join(lines[100].split(b"\t")[:-1])] + lines[101:]))
+    out["wrong field count"] = (fields, "line 101: Expected Number of Columns: 61 Found: 60")
+    date = tmp_path / "date" / V2
+    date.parent.mkdir()
+    f = lines[50].split(b"\t")
+    f[1] = b"20191399"
+    date.write_bytes(b"\n".join(lines[:50] + [b"\t".join(f)] + lines[51:]))
+    out["bad date"] = (date, 'line 51: Error when converting column "SQLDATE"')
+    return out
+
+
+@pytest.mark.parametrize("case", ["truncated zip", "wrong field count", "bad date"])
+def test_bad_input_clear_error_store_unchanged(case, gdelt_store, settings, tmp_path):
+    path, message = bad_copies(tmp_path)[case]
+    before = {t: gdelt_store.checksum(t) for t in ("events", "event_volume", "event_coverage", "sources")}
+    with pytest.raises(SourceFormatError) as err:
+        ingest_gdelt(gdelt_store, [source_dir("gdelt_raw_samples") / V2, path], name="gdelt_raw_samples")
+    assert str(path) in str(err.value) and message in str(err.value)
+    assert {t: gdelt_store.checksum(t) for t in before} == before
+
+
+@pytest.mark.parametrize("case,skipped", [("wrong field count", 1), ("bad date", 1)])
+def test_skip_bad_lines_counts(case, skipped, gdelt_store, tmp_path):
+    path, _ = bad_copies(tmp_path)[case]
+    scan = EventScan()
+    res = scan_files(path, gdelt_store.registry(), "t", filters=Filters(skip_bad_lines=True), scan=scan)
+    assert f"2,110 rows read; {skipped:,} unparseable line(s) skipped" in res.notes[0]
+    scan.close()
+
+
+def test_failed_ingest_inside_store_rolls_back(gdelt_store, tmp_path):
+    """A stream that fails half-way through the store's insert leaves every table as it was."""
+    import pyarrow as pa
+    from dyadic.sources.gdelt import GdeltRawSamples
+
+    before = {t: gdelt_store.checksum(t) for t in ("events", "event_volume", "sources")}
+    good = gdelt_store.con.execute("SELECT * FROM events LIMIT 10").arrow()
+
+    def batches():
+        yield from good.to_batches()
+        raise SourceFormatError("stream broke")
+
+    reader = pa.RecordBatchReader.from_batches(good.schema, batches())
+    with pytest.raises(Exception):
+        gdelt_store.replace_source(GdeltRawSamples(), {"events": reader}, {}, "x", {}, [])
+    assert {t: gdelt_store.checksum(t) for t in before} == before
+
+
+def test_download_range_from_local_index(tmp_path):
+    src = source_dir("gdelt_raw_samples") / V2
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    entries = []
+    for stamp in ("20191024141500", "20191024143000", "20191025000000"):
+        z = remote / f"{stamp}.export.CSV.zip"
+        with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.write(src, f"{stamp}.export.CSV")
+        data = z.read_bytes()
+        entries.append(f"{len(data)} {hashlib.md5(data).hexdigest()} {z}")
+        entries.append(f"1 {'0' * 32} {remote}/{stamp}.mentions.CSV.zip")
+    index = remote / "masterfilelist.txt"
+    index.write_text("\n".join(entries) + "\n")
+    got = download_range("2019-10-24", "2019-10-24", tmp_path / "cache", index_url=str(index))
+    assert [p.name for p in got] == ["20191024141500.export.CSV.zip", "20191024143000.export.CSV.zip"]
+    assert all(p.read_bytes() == (remote / p.name).read_bytes() for p in got)
+    # A corrupted remote file is refused and nothing is left behind.
+    (remote / "20191025000000.export.CSV.zip").write_bytes(b"broken")
+    with pytest.raises(SourceFormatError, match="MD5"):
+        download_range("2019-10-25", "2019-10-25", tmp_path / "cache", index_url=str(index))
+    assert not (tmp_path / "cache" / "20191025000000.export.CSV.zip").exists()
+    with pytest.raises(SourceFormatError, match="line 1"):
+        parse_index("not an index line\n")
