@@ -3,6 +3,8 @@
 from dyadic.sources.base import IngestResult, RemoteFile, Source
 from dyadic.sources.registry import CountryCodes, Registry
 from dyadic.sources.unga import UNDigitalLibraryVotes, VoetenVotes
+from dyadic.sources.trade import CensusUsaChinaMonthly, CowTrade, ImfDots
+from dyadic.sources.power import CowNmc, SipriMilex, WorldBankGdp
 from dyadic.sources.alliances import Alliances
 from dyadic.sources.exercises import MilitaryExercises
 from dyadic.sources.facts import CuratedFacts
@@ -10,6 +12,8 @@ from dyadic.sources.facts import CuratedFacts
 SOURCES: dict[str, type[Source]] = {
     cls.name: cls for cls in (CountryCodes, VoetenVotes, UNDigitalLibraryVotes)
 }
+SOURCES.update({cls.name: cls for cls in (CowTrade, ImfDots, CensusUsaChinaMonthly, CowNmc, SipriMilex,
+                                          WorldBankGdp)})
 SOURCES.update({cls.name: cls for cls in (Alliances, MilitaryExercises, CuratedFacts)})
 from dyadic.sources.gdelt import GdeltRawSamples  # noqa: E402
 from dyadic.sources.gdelt_graph import GdeltDailyCountryGraph  # noqa: E402
