@@ -43,6 +43,27 @@ def pct(x: float) -> str:
     return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
 
 
+def rank_text(p: float) -> str:
+    """A percentile in words: 'the 56th percentile', 'the bottom 1%'."""
+    if p is None or np.isnan(p):
+        return "an unknown rank"
+    if p < 1:
+        return "the bottom 1%"
+    if p > 99:
+        return "the top 1%"
+    n = int(round(p))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"the {n}{suffix} percentile"
+
+
+def partial_note(store: Store, year: int) -> str:
+    """' (votes to 31 October)' when the newest source stops before the end of ``year``."""
+    last = store.con.execute("SELECT max(date) FROM roll_calls WHERE year = ? AND body = 'GA'", [year]).fetchone()[0]
+    if last is None or (last.month, last.day) >= (12, 1):
+        return ""
+    return f" (data to {last.day} {last.strftime('%B')}, a partial year)"
+
+
 def evidence_table(df: pd.DataFrame) -> str:
     cols = ["year", "dyad", "n", "agree_n", "agree", "s", "pi", "agree_pct", "source"]
     show = df[cols].copy()
@@ -52,11 +73,12 @@ def evidence_table(df: pd.DataFrame) -> str:
     return show.to_html(index=False, classes="evidence", border=0)
 
 
-def alignment_text(f: AlignmentFinding, names: dict[str, str], a: str, b: str, c: str | None) -> list[str]:
+def alignment_text(f: AlignmentFinding, names: dict[str, str], a: str, b: str, c: str | None,
+                   partial: str = "") -> list[str]:
     out = [
-        f"In {f.latest_year}, {names[a]} and {names[b]} voted alike on {pct(f.pair_latest)} of the "
-        f"{f.pair_n_latest} General Assembly roll calls on which both voted; that places the pair at the "
-        f"{f.pair_pct_latest:.0f}th percentile of all dyads that year (most states vote yes on most "
+        f"In {f.latest_year}{partial}, {names[a]} and {names[b]} voted alike on {pct(f.pair_latest)} of the "
+        f"{f.pair_n_latest} General Assembly roll calls on which both voted; that places the pair at "
+        f"{rank_text(f.pair_pct_latest)} of all dyads that year (most states vote yes on most "
         "resolutions, so agreement is high for most pairs and the rank matters more than the level).",
     ]
     if f.pair_before is not None:
@@ -140,7 +162,7 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
                  "Alliance, flexible strategic partnership, client or vassal, rivalry? How unequal? How aligned on "
                  "global order?")
     if finding:
-        s2.findings = alignment_text(finding, names, a, b, c)
+        s2.findings = alignment_text(finding, names, a, b, c, partial_note(store, finding.latest_year))
         s2.paper = paper_verdicts(finding)
     long = pd.concat([pair, *third.values()], ignore_index=True)
     if len(long):
@@ -163,7 +185,7 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
         latest = long[long.year == long.year.max()][["dyad", "agree", "n", "agree_pct"]]
         s5.findings = [
             "UN voting ties of the triangle in the latest year: " + "; ".join(
-                f"{r.dyad} {pct(r.agree)} of {r.n} votes ({r.agree_pct:.0f}th pct.)" for r in latest.itertuples()) + "."
+                f"{r.dyad} {pct(r.agree)} of {r.n} votes ({rank_text(r.agree_pct)} of dyads)" for r in latest.itertuples()) + "."
         ]
     s5.not_measured = ["Dittmer configurations and what-ifs need driver scores (question 1): not yet computed."]
     return [s1, s2, s3, s4, s5], coverage
