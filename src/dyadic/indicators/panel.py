@@ -162,7 +162,8 @@ def _cover(panel: Panel, data: pd.DataFrame, cols: list[str], source: str, versi
         lo, hi = _years_with_data(data, c)
         rows.append({"column": c, "first_year": lo, "last_year": hi, "source": source, "version": version,
                      "citation": citation, "note": note})
-    cov = pd.concat([panel.coverage[~panel.coverage.column.isin(cols)], pd.DataFrame(rows)], ignore_index=True)
+    kept = panel.coverage[~panel.coverage.column.isin(cols)]
+    cov = pd.concat([kept, pd.DataFrame(rows)], ignore_index=True) if len(kept) else pd.DataFrame(rows)
     cov["first_year"] = cov["first_year"].astype("Int32")
     cov["last_year"] = cov["last_year"].astype("Int32")
     return replace(panel, data=data, coverage=cov[COVERAGE_COLUMNS], added=[*panel.added, step])

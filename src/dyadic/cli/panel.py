@@ -1,0 +1,44 @@
+"""``dyadic panel``: build a dyad-year panel and export it (Parquet, CSV or Stata) with its coverage record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dyadic.cli import StoreOpt, app, emit, friendly, out
+from dyadic.config import Settings
+from dyadic.errors import RequestError
+
+
+@app.command()
+@friendly
+def panel(
+    out_file: Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta.")],
+    pairs: Annotated[Optional[str], typer.Option("--pairs", help="Comma-separated pairs, e.g. CHN-RUS,CHN-USA; "
+                                                 "default all dyads.")] = None,
+    from_: Annotated[int, typer.Option("--from", help="First year.")] = 1946,
+    to: Annotated[int, typer.Option("--to", help="Last year.")] = 2024,
+    add: Annotated[str, typer.Option("--add", help="Comma-separated: unga, trade, power, alliances, "
+                                     "exercises.")] = "",
+    directed: Annotated[bool, typer.Option("--directed/--nondirected", help="Both orders of each dyad.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Dyad-years of the COW state system plus the named sources, written with a <stem>.coverage.csv record."""
+    from dyadic.indicators.panel import ADDERS, create_dyadyears
+    from dyadic.store import Store
+
+    steps = [s.strip() for s in add.split(",") if s.strip()]
+    unknown = [s for s in steps if s not in ADDERS]
+    if unknown:
+        raise RequestError(f"--add: unknown step(s) {', '.join(unknown)}; choose from {', '.join(ADDERS)}")
+    chosen = [p.strip() for p in pairs.split(",") if p.strip()] if pairs else None
+    with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
+        p = create_dyadyears(st, from_, to, directed=directed, pairs=chosen)
+        for s in steps:
+            p = ADDERS[s](p, st)
+    path = p.write(out_file)
+    cov = p.coverage[["column", "first_year", "last_year", "source"]].astype("string").fillna("")
+    emit(cov, "table", title=f"coverage of {path.name}")
+    out.print(f"{len(p):,} dyad-years written to [bold]{path}[/] (coverage: {path.stem}.coverage.csv)")
