@@ -1,0 +1,101 @@
+"""Event indicators on the staged real data: the daily country graph and the raw GDELT samples."""
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import source_dir
+from dyadic.cli import app
+from dyadic.indicators.events import cameo_table, dyad_periods, families, graph_periods, pair_series
+from dyadic.sources.gdelt import GDELT2_COLUMNS
+from dyadic.store import Store, ingest
+
+
+@pytest.fixture(scope="module")
+def ev_store(settings, tmp_path_factory):
+    path = tmp_path_factory.mktemp("events") / "e.duckdb"
+    st = Store.open(path)
+    ingest(st, settings, ["gdelt_daily_country_graph", "gdelt_raw_samples"])
+    yield st
+    st.close()
+
+
+def test_largest_china_russia_day(ev_store):
+    q = """SELECT date FROM event_graph_daily WHERE a = 'CHN' AND b = 'RUS' ORDER BY score DESC LIMIT 1"""
+    assert str(ev_store.con.execute(q).fetchone()[0]) == "2023-03-21"
+
+
+def test_graph_cell_equals_staged_extract(ev_store):
+    csv = pd.read_csv(source_dir("gdelt_daily_country_graph") / "gdelt_daily_graph_chn_rus_usa.csv")
+    got = ev_store.con.execute("SELECT date, score FROM event_graph_daily WHERE a = 'CHN' AND b = 'RUS'").df()
+    m = csv.assign(date=pd.to_datetime(csv.date)).merge(got.assign(date=pd.to_datetime(got.date)), on="date")
+    assert len(m) == (csv.CHN_RUS != 0).sum()
+    assert (m.CHN_RUS - m.score).abs().max() < 1e-2  # the extract is printed with 6 significant digits
+
+
+def test_russia_usa_negative_in_2022(ev_store):
+    s = pair_series(ev_store, "RUS", "USA", "2018", "2023", freq="year", source="graph")
+    s = s[s.direction == "RUS→USA"].set_index("period")
+    assert s.loc["2022", "score_day"] < 0 < s.loc["2021", "score_day"]
+    csv = pd.read_csv(source_dir("gdelt_daily_country_graph") / "gdelt_daily_graph_chn_rus_usa.csv")
+    mean22 = csv[csv.date.str.startswith("2022")].RUS_USA.mean()
+    assert s.loc["2022", "score_day"] == pytest.approx(mean22, rel=1e-4)
+
+
+def test_missing_months_are_missing(ev_store):
+    s = pair_series(ev_store, "CHN", "RUS", "2017-11", "2018-02", source="graph")
+    first = s[s.direction == "CHN→RUS"].set_index("period")
+    assert first.loc[["2017-11", "2017-12"], "score"].isna().all()
+    assert first.loc[["2018-01", "2018-02"], "score"].notna().all()
+    # Raw samples: a covered year with no USA->RUS event is 0, an uncovered one is missing.
+    r = pair_series(ev_store, "USA", "RUS", "2013", "2019", freq="year", source="gdelt_raw_samples")
+    r = r[r.direction == "RUS→USA"].set_index("period")
+    assert r.loc["2013", "events"] == 0 and pd.isna(r.loc["2014", "events"])
+
+
+def test_both_directions_and_normalisation(ev_store):
+    t = dyad_periods(ev_store, "gdelt_raw_samples", "year").execute()
+    assert {("USA", "RUS"), ("CHN", "RUS")} <= set(zip(t.src, t.tgt))
+    row = t[(t.src == "USA") & (t.tgt == "RUS") & (t.period.astype(str).str.startswith("2019"))].iloc[0]
+    assert row.q4 == 1 and row.net_coop == -9.0
+    assert row.events_per_k_src == pytest.approx(1000 * row.events / row.vol_src)
+    fam = dyad_periods(ev_store, "gdelt_raw_samples", "year", family="military").execute()
+    assert fam.events.sum() == fam.military.sum() > 0
+
+
+def test_graph_normalised(ev_store):
+    g = graph_periods(ev_store, "year").execute()
+    r = g[(g.a == "CHN") & (g.b == "RUS")]
+    assert (r.days > 0).all() and ((r.score_per_k_a.abs() <= 1000) & (r.score_per_k_b.abs() <= 1000)).all()
+
+
+def test_cameo_table_matches_gdelt_coding():
+    cam = cameo_table().set_index("code")
+    assert cam.loc["057", "goldstein"] == 8.0 and cam.loc["190", "goldstein"] == -10.0
+    assert cam.loc["062", "name"] == "Cooperate militarily" and cam.loc["062", "quad_class"] == 2
+    assert (cam.level.value_counts()[["root", "base"]] == [20, len(cam[cam.level == "base"])]).all()
+    con = duckdb.connect()
+    path = source_dir("gdelt_raw_samples") / "20191024143000.export.CSV"
+    rows = con.execute(f"""SELECT DISTINCT EventCode, QuadClass, GoldsteinScale FROM read_csv('{path}', delim='\t',
+        header=false, quote='', columns={GDELT2_COLUMNS!r})""").fetchall()
+    for code, quad, g in rows:
+        assert cam.loc[code, "quad_class"] == quad, code
+        assert cam.loc[code, "goldstein"] == g, code
+
+
+def test_families_are_data():
+    f = families()
+    assert f["military_coop"] == ("062",) and f["military_aid"] == ("072",) and f["agreements"] == ("057",)
+    codes = set(cameo_table().code)
+    assert all(p in codes for ps in f.values() for p in ps)
+
+
+def test_cli_events(ev_store):
+    res = CliRunner().invoke(app, ["events", "CHN", "RUS", "--from", "2023-03", "--to", "2023-03", "--source",
+                                   "graph", "-f", "csv", "--store", str(ev_store.path)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("CHN→RUS,2023-03")
+    bad = CliRunner().invoke(app, ["events", "CHN", "RUS", "--freq", "week", "--store", str(ev_store.path)])
+    assert bad.exit_code == 2 and "freq" in bad.output
