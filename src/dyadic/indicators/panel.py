@@ -450,9 +450,10 @@ def _add_external(panel: Panel, store: Store, step: str, frame: pd.DataFrame, so
     swap = _suffix_swaps(cols)
     data = _join(panel, frame, cols, swap=swap if panel.directed else None)
     if panel.directed:
-        # Ratios of a to b are not symmetric; a directed panel shows them only where a < b.
+        # Ratios and asymmetries of a to b change meaning with the order; a directed panel keeps them only
+        # where a < b (the _a/_b columns carry the same information for every row).
         for c in cols:
-            if c.endswith("_ratio"):
+            if c.endswith(("_ratio", "_asym")):
                 data[c] = data[c].where(data["a"].astype(str) < data["b"].astype(str))
     present = [s for s in sources if store.has_source(s)]
     return _cover(panel, data, cols, " + ".join(present), _versions(store, present), _citations(store, present),
@@ -472,12 +473,13 @@ def add_trade(panel: Panel, store: Store) -> Panel:
     """Add bilateral trade and dependence (symmetric), from :func:`dyadic.indicators.trade.trade_dyad_years`.
 
     Columns: as that function returns them (``_a``/``_b`` suffixes name the side; a directed panel swaps them
-    so ``_a`` is always the panel's ``a``). Needs the trade sources that function reads (COW Trade 4.0 and/or
-    IMF DOTS); it names what to ingest when they are absent. Cite: Barbieri & Keshk, COW Trade 4.0; IMF DOTS.
+    so ``_a`` is always the panel's ``a``; ``dep_asym`` is kept only on rows with ``a < b``). Needs ``cow_trade``
+    and ``wb_gdp`` (the function names what to ingest when they are absent). Cite: Barbieri & Keshk, COW Trade
+    4.0; World Bank WDI GDP.
     """
     fn = _indicator("dyadic.indicators.trade", "trade_dyad_years", "add_trade")
     frame = fn(store, panel.start, panel.end)
-    return _add_external(panel, store, "trade", frame, ["cow_trade", "imf_dots_multiatsm", "wb_gdp"],
+    return _add_external(panel, store, "trade", frame, ["cow_trade", "wb_gdp"],
                          "values as reported by the trade indicators; missing outside each source's years")
 
 
