@@ -99,3 +99,15 @@ def test_cli_events(ev_store):
     assert len(lines) == 3 and lines[1].startswith("CHN→RUS,2023-03")
     bad = CliRunner().invoke(app, ["events", "CHN", "RUS", "--freq", "week", "--store", str(ev_store.path)])
     assert bad.exit_code == 2 and "freq" in bad.output
+
+
+def test_brief_section(ev_store):
+    from dyadic.report.charts import to_svg
+    from dyadic.report.events_section import events_section
+
+    names = {"CHN": "China", "RUS": "Russia", "USA": "United States"}
+    findings, charts, tables = events_section(ev_store, "CHN", "RUS", "USA", names)
+    assert "2023-03" in findings[0]  # the state-visit month is the pair's most cooperative
+    assert "RUS–USA: 2022" in findings[1]
+    assert any("2025-01-20" in f for f in findings)  # after the graph ends: said, not charted
+    assert "<svg" in to_svg(charts[0]) and "2022-02-04" in tables[1][1]

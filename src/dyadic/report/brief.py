@@ -19,6 +19,8 @@ import pandas as pd
 from dyadic.framework.alignment import AlignmentFinding, global_order_alignment
 from dyadic.indicators.unga import SPLICE_YEAR, UNDL, VOETEN, VoteSelection, pair_series
 from dyadic.report.charts import to_svg, yearly_lines
+from dyadic.report.nature_section import nature_section
+from dyadic.report.events_section import events_section
 from dyadic.sources import SOURCES
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
@@ -171,12 +173,21 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
             marks=[(SPLICE_YEAR, "source: Voeten → UN Digital Library")], domain=(0, 1)))
         s2.tables.append(("Evidence: UNGA similarity by year (n = roll calls where both voted; agree_pct = "
                           "percentile among all dyads that year)", evidence_table(long)))
-    s2.not_measured = ["Alliance obligations, asymmetry of capabilities and of trade dependence: not yet ingested."]
+    na_findings, na_charts, na_tables, na_paper, na_missing = nature_section(store, a, b, c, names)
+    s2.findings += na_findings
+    s2.charts += na_charts
+    s2.tables += na_tables
+    s2.paper += na_paper
+    s2.not_measured = [*na_missing, "Asymmetry of capabilities and of trade dependence: not yet in the brief."]
 
     s3 = Section(3, "Shocks", "Did an event (24 February 2022, 20 January 2025, or any date) bring the pair closer "
                  "or push it apart?")
     s3.not_measured = ["Event studies and change points are not yet computed; the yearly UN voting series above "
                        "shows the levels around each date without a test."]
+    ev_findings, ev_charts, ev_tables = events_section(store, a, b, c, names)  # empty without the daily graph
+    s3.findings += ev_findings
+    s3.charts += ev_charts
+    s3.tables += ev_tables
     s4 = Section(4, "Futures", "Continuity, alliance or degradation, with what probabilities, and what to watch?")
     s4.not_measured = ["Base rates and projections are not yet computed."]
     s5 = Section(5, "Third parties", "The strategic triangle, and what-ifs such as a US attempt to pull one partner "
