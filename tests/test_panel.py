@@ -204,3 +204,17 @@ def test_cli_panel(pstore, tmp_path, monkeypatch):
     assert len(d) == 3 * 35 and {"unga_agree", "atop_defense"} <= set(d.columns)
     bad = CliRunner().invoke(app, ["panel", "--add", "gdp", "--out", str(out)])
     assert bad.exit_code == 2 and "unknown step" in bad.output
+
+
+def test_brief_nature_section_reports_obligations_and_cited_facts(pstore):
+    from dyadic.report.nature_section import nature_section
+
+    names = {"CHN": "China", "RUS": "Russia", "USA": "United States"}
+    findings, charts, tables, paper, missing = nature_section(pstore, "CHN", "RUS", "USA", names)
+    assert not missing and len(charts) == 1
+    assert "China and Russia had non-aggression, consultation" in findings[0]
+    assert "no defence or offence obligation" in findings[0]
+    assert any("not measured" in f for f in findings)
+    assert [p["verdict"] for p in paper] == ["agrees"]
+    facts = [html for caption, html in tables if caption.startswith("Curated facts")]
+    assert len(facts) == 1 and "Kommersant" in facts[0] and "4200 km" in facts[0]
