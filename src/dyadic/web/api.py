@@ -126,7 +126,7 @@ async def unga_pair(request: Request, a: State, b: State, start: Year = None, en
 
     def compute() -> bytes:
         df = filter_years(svc.unga_pair(ca, cb, sel), start, end)
-        used = sel_sources(sel)
+        used = sorted(set(df["source"])) if len(df) else sel_sources(sel)
         doc = {"a": ca, "b": cb, "names": {ca: svc.name(ca), cb: svc.name(cb)}, "selection": selection_doc(sel),
                "start": start, "end": end, "count": len(df), "rows": records(df),
                "provenance": svc.provenance(used)}
@@ -171,7 +171,8 @@ async def unga_dyads(request: Request,
         rows = df.iloc[(page - 1) * per_page: page * per_page]
         doc = {"year": year, "selection": selection_doc(sel), "state": code, "order": order, "total": total,
                "page": page, "per_page": per_page, "pages": pages, "count": len(rows), "rows": records(rows),
-               "next": None, "prev": None, "provenance": svc.provenance(sel_sources(sel))}
+               "next": None, "prev": None,
+               "provenance": svc.provenance(sorted(set(df["source"].dropna())) if total else sel_sources(sel))}
         url = request.url
         if page < pages:
             doc["next"] = str(url.include_query_params(page=page + 1))
