@@ -20,6 +20,7 @@ from dyadic.framework.alignment import AlignmentFinding, global_order_alignment
 from dyadic.indicators.unga import SPLICE_YEAR, UNDL, VOETEN, VoteSelection, pair_series
 from dyadic.report.charts import to_svg, yearly_lines
 from dyadic.report.nature_section import nature_section
+from dyadic.report.events_section import events_section
 from dyadic.sources import SOURCES
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
@@ -183,6 +184,10 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
                  "or push it apart?")
     s3.not_measured = ["Event studies and change points are not yet computed; the yearly UN voting series above "
                        "shows the levels around each date without a test."]
+    ev_findings, ev_charts, ev_tables = events_section(store, a, b, c, names)  # empty without the daily graph
+    s3.findings += ev_findings
+    s3.charts += ev_charts
+    s3.tables += ev_tables
     s4 = Section(4, "Futures", "Continuity, alliance or degradation, with what probabilities, and what to watch?")
     s4.not_measured = ["Base rates and projections are not yet computed."]
     s5 = Section(5, "Third parties", "The strategic triangle, and what-ifs such as a US attempt to pull one partner "
