@@ -1,0 +1,170 @@
+"""End to end in headless Chromium (Debian's package) against a `dyadic serve` started on a free loopback port:
+the China–Russia page draws its charts without console errors, the pair and the year range change, a CSV
+download matches the API. Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+from web_support import free_port, web_store
+
+CHROMIUM = os.environ.get("DYADIC_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+INSTALL = "apt-get update && apt-get install -y chromium chromium-driver"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`dyadic serve` in its own process, as a user starts it."""
+    port = free_port()
+    exe = shutil.which("dyadic", path=str(Path(sys.executable).parent)) or "dyadic"
+    proc = subprocess.Popen([exe, "serve", "--store", str(web_store("unga")), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"dyadic serve did not start: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+        time.sleep(0.3)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"headless Chromium is needed at {CHROMIUM} for the browser tests: install it with "
+                    f"'{INSTALL}' (or set DYADIC_CHROMIUM to its path)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records console errors, uncaught exceptions and Content-Security-Policy violations."""
+    ctx = browser.new_context(viewport={"width": 1200, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.problems = []
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                       "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))")
+    yield pg
+    ctx.close()
+
+
+def points(pg) -> int:
+    """Data points drawn (symbols outside the legends)."""
+    return (pg.locator("figure.chart svg .mark-symbol path").count()
+            - pg.locator("figure.chart svg .role-legend .mark-symbol path").count())
+
+
+def charts_drawn(pg, n: int = 1) -> None:
+    pg.wait_for_function(f"Number(document.getElementById('pair').dataset.chartsReady || 0) >= {n}", timeout=60_000)
+    assert pg.locator("figure.chart .vis svg, figure.chart .vis canvas").count() >= n
+
+
+def test_china_russia_page_draws_charts(server, page):
+    page.goto(f"{server}/pair/CHN/RUS?third=USA")
+    charts_drawn(page)
+    assert page.locator("h1").inner_text() == "China – Russia"
+    assert page.locator("section").count() >= 6  # five questions and the sources
+    assert points(page) > 100  # one point per dyad-year
+    page.screenshot(path=str(ARTIFACTS / "pair-CHN-RUS-USA.png"), full_page=True)
+    # Hovering a point shows its source row.
+    mark = page.locator("figure.chart svg .role-scope .mark-symbol path, figure.chart svg .mark-symbol.role-mark path").nth(40)
+    mark.scroll_into_view_if_needed()
+    box = mark.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("(document.getElementById('vg-tooltip-element') || {}).innerText?.includes('source')",
+                           timeout=5_000)
+    tip = page.locator("#vg-tooltip-element").inner_text()
+    assert "source" in tip and ("unvotes_voeten_2019" in tip or "unga_unsc_votes_undl_scrape" in tip)
+    page.locator("figure.chart").first.screenshot(path=str(ARTIFACTS / "chart-tooltip.png"))
+    assert page.problems == []
+
+
+def test_year_range_filters_charts_and_downloads(server, page):
+    page.goto(f"{server}/pair/CHN/RUS?third=USA")
+    charts_drawn(page)
+    before = points(page)
+    page.fill("#year-from", "2000")
+    page.fill("#year-to", "2010")
+    page.click("#years button[type=submit]")
+    page.wait_for_function("document.getElementById('pair').dataset.yearRange === '2000-2010'", timeout=30_000)
+    charts_drawn(page)
+    after = points(page)
+    assert after == 3 * 11 < before  # three dyads, eleven years
+    assert "start=2000" in page.url and "end=2010" in page.url
+    href = page.locator("figure.chart a.dl[data-format=csv]").first.get_attribute("href")
+    assert "start=2000" in href and "end=2010" in href
+    page.screenshot(path=str(ARTIFACTS / "pair-CHN-RUS-USA-2000-2010.png"))
+    assert page.problems == []
+
+
+def test_csv_download_matches_the_api(server, page):
+    page.goto(f"{server}/pair/CHN/RUS?third=USA&start=1995&end=2024")
+    charts_drawn(page)
+    with page.expect_download() as info:
+        page.locator("figure.chart a.dl[data-format=csv]").first.click()
+    dl = info.value
+    csv = pd.read_csv(dl.path())
+    assert dl.suggested_filename == "CHN-RUS-USA-chart-2-0-1995-2024.csv"
+    api = pd.DataFrame(httpx.get(f"{server}/api/v1/unga/pairs/CHN/RUS", params={"start": 1995, "end": 2024}).json()["rows"])
+    mine = csv[csv.dyad == "CHN–RUS"].reset_index(drop=True)
+    assert mine.year.tolist() == api.year.tolist() == list(range(1995, 2025))
+    assert mine.n.tolist() == api.n.tolist()
+    assert mine.agree.to_numpy() == pytest.approx(api.agree.to_numpy())
+    assert mine.source.tolist() == api.source.tolist()
+    with page.expect_download() as info:
+        page.locator("#brief-download").click()
+    assert info.value.suggested_filename == "brief-CHN-RUS-USA.html"
+    assert page.problems == []
+
+
+def test_changing_the_pair(server, page):
+    page.goto(f"{server}/")
+    page.screenshot(path=str(ARTIFACTS / "start.png"))
+    page.fill("input[name=a]", "China")
+    page.fill("input[name=b]", "RUS")
+    page.click("form.chooser button[type=submit]")
+    page.wait_for_url("**/pair/CHN/RUS")
+    charts_drawn(page)
+    page.fill("form.chooser input[name=a]", "United States")
+    page.fill("form.chooser input[name=b]", "GBR")
+    page.fill("form.chooser input[name=third]", "France")
+    page.click("form.chooser button[type=submit]")
+    page.wait_for_url("**/pair/USA/GBR?third=FRA")
+    charts_drawn(page)
+    assert page.locator("h1").inner_text() == "United States – United Kingdom"
+    page.screenshot(path=str(ARTIFACTS / "pair-USA-GBR-FRA.png"))
+    page.goto(f"{server}/pair?a=Chnia&b=RUS")
+    assert "CHN (China)" in page.locator(".error").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "unknown-state.png"))
+    assert [p for p in page.problems if "404" not in p] == []  # the unknown-state page itself is a 404
