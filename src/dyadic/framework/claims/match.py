@@ -1,0 +1,321 @@
+"""Measuring what a statement states: each check reads the canonical tables for the statement's states
+and period and returns one piece of evidence per source (and per reporter, where both partners report),
+with the rows it used and the computation.
+
+Checks read the store's canonical tables (``trade``, ``trade_national``, ``capabilities``, ``milex``,
+``gdp``) and the UNGA indicators, so every measured value traces to source rows. Curated facts
+(``facts``) are matched separately; a fact whose citation is the checked text itself is shown but never
+counts as evidence for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+
+from dyadic.framework.claims.extract import Claim
+from dyadic.store import Store
+
+BN = 1e9
+
+
+@dataclass
+class Evidence:
+    """One measured value (or one curated fact) behind a verdict.
+
+    Attributes:
+        source: store source name (``curated_facts`` for a fact).
+        view: whose figures: ``CHN-reported``, ``harmonised``, ``current US$``, ...
+        value: the measured value in the statement's unit (None for a fact or rows without a value).
+        period: the years used.
+        rows: the source rows used (as dicts).
+        computation: how ``value`` follows from ``rows``.
+        circular: a curated fact whose citation is the checked text itself.
+    """
+
+    source: str
+    view: str
+    value: float | None
+    period: str
+    rows: list[dict] = field(default_factory=list)
+    computation: str = ""
+    circular: bool = False
+    fact: bool = False
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Measured:
+    evidence: list[Evidence]
+    missing: str = ""  # why nothing was measured, when nothing was
+
+
+def years_of(period: str) -> list[int] | None:
+    """Calendar years a period covers ('2024' -> [2024], '2018/2021' -> 2018..2021, '2004-10' -> [2004])."""
+    if period is None or period.startswith("FY"):
+        return None
+    m = re.fullmatch(r"(\d{4})/(\d{4})", period)
+    if m:
+        return list(range(int(m.group(1)), int(m.group(2)) + 1))
+    m = re.match(r"(\d{4})", period)
+    return [int(m.group(1))] if m else None
+
+
+def _span(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+def _rows(df: pd.DataFrame, cols: list[str] | None = None) -> list[dict]:
+    df = df[cols] if cols else df
+    return [{k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def _fmt_usd(v: float) -> str:
+    return f"US$ {v / BN:,.2f} bn" if abs(v) >= 1e8 else f"US$ {v:,.0f}"
+
+
+def _mean(parts: list[tuple[int, float]], what: str) -> tuple[float, str]:
+    if len(parts) == 1:
+        return parts[0][1], what
+    v = sum(p for _, p in parts) / len(parts)
+    return v, f"mean over {len(parts)} years of {what}"
+
+
+def _coverage(store: Store, table: str, col: str = "year") -> str:
+    if not store.has_table(table):
+        return ""
+    df = store.con.execute(f'SELECT source, min({col}) lo, max({col}) hi FROM "{table}" GROUP BY source ORDER BY source').df()
+    return ", ".join(f"{r.source} covers {r.lo}-{r.hi}" for r in df.itertuples())
+
+
+# ------------------------------------------------------------------------------------------------ trade
+
+def _pair_trade(store: Store, a: str, b: str, years: list[int]) -> pd.DataFrame:
+    return store.con.execute(
+        "SELECT * FROM trade WHERE year BETWEEN ? AND ? AND ((reporter = ? AND partner = ?) OR "
+        "(reporter = ? AND partner = ?)) ORDER BY source, reporter, year",
+        [years[0], years[-1], a, b, b, a]).df()
+
+
+def check_bilateral_trade(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    a, b = states[:2]
+    df = _pair_trade(store, a, b, years)
+    ev = []
+    for (src, rep), g in df.groupby(["source", "reporter"], sort=True):
+        view = g.view.iloc[0]
+        if view == "harmonised" and rep != min(a, b):
+            continue  # COW's two directed rows mirror one record: show it once
+        g = g.dropna(subset=["exports_usd", "imports_usd"])
+        if len(g) != len(years):
+            continue
+        parts = [(int(r.year), r.exports_usd + r.imports_usd) for r in g.itertuples()]
+        value, how = _mean(parts, "exports_usd + imports_usd")
+        label = f"{rep}-reported" if view == "reported" else "harmonised (COW, one estimate per flow)"
+        detail = "; ".join(f"{y}: {_fmt_usd(r.exports_usd)} + {_fmt_usd(r.imports_usd)} = {_fmt_usd(r.exports_usd + r.imports_usd)}"
+                           for y, r in zip(g.year, g.itertuples()))
+        ev.append(Evidence(src, label, value, _span(years),
+                           _rows(g, ["source", "year", "reporter", "partner", "exports_usd", "imports_usd", "view"]),
+                           f"{how} of {rep}'s row ({detail})"))
+    missing = "" if ev else f"no trade rows for {a}-{b} in {_span(years)} ({_coverage(store, 'trade')})"
+    return Measured(ev, missing)
+
+
+def check_partner_share_of_total_trade(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    whole, part = states[:2]
+    bil = _pair_trade(store, whole, part, years)
+    bil = bil[(bil.reporter == whole) & (bil.source == "cow_trade")]
+    tot = store.con.execute("SELECT * FROM trade_national WHERE code = ? AND year BETWEEN ? AND ? AND source = 'cow_trade'",
+                            [whole, years[0], years[-1]]).df() if store.has_table("trade_national") else pd.DataFrame()
+    if len(bil) != len(years) or len(tot) != len(years):
+        return Measured([], f"no bilateral and total trade rows for {whole} with {part} in {_span(years)} "
+                            f"({_coverage(store, 'trade_national')}; the IMF DOTS extract has no world totals)")
+    m = bil.merge(tot, on="year", suffixes=("", "_total"))
+    parts = [(int(r.year), 100 * (r.exports_usd + r.imports_usd) / (r.exports_usd_total + r.imports_usd_total))
+             for r in m.itertuples()]
+    value, how = _mean(parts, "share")
+    detail = "; ".join(f"{r.year}: ({_fmt_usd(r.exports_usd)} + {_fmt_usd(r.imports_usd)}) / ({_fmt_usd(r.exports_usd_total)} "
+                       f"+ {_fmt_usd(r.imports_usd_total)}) = {p:.1f}%" for r, (_, p) in zip(m.itertuples(), parts))
+    rows = _rows(bil, ["source", "year", "reporter", "partner", "exports_usd", "imports_usd"]) + \
+        _rows(tot, ["source", "year", "code", "exports_usd", "imports_usd"])
+    return Measured([Evidence("cow_trade", f"{part}'s share of {whole}'s total trade", value, _span(years), rows,
+                              f"{how}: 100 x trade with {part} / {whole}'s total trade ({detail})")])
+
+
+def check_trade_partner_rank(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    whole = states[0]
+    part = next((s for s in states[1:] if s != "EUU"), None)
+    if part is None:
+        return Measured([], "the statement names no partner state to rank")
+    df = store.con.execute(
+        "SELECT year, partner, exports_usd, imports_usd, source FROM trade WHERE source = 'cow_trade' AND reporter = ? "
+        "AND year BETWEEN ? AND ? AND exports_usd IS NOT NULL AND imports_usd IS NOT NULL", [whole, years[0], years[-1]]).df()
+    if df.empty:
+        return Measured([], f"no trade rows for {whole}'s partners in {_span(years)} ({_coverage(store, 'trade')}; "
+                            "the IMF DOTS extract covers six economies only, too few to rank partners)")
+    df["total_usd"] = df.exports_usd + df.imports_usd
+    tot = df.groupby("partner", as_index=False).total_usd.mean().sort_values("total_usd", ascending=False)
+    tot["rank"] = range(1, len(tot) + 1)
+    hit = tot[tot.partner == part]
+    if hit.empty:
+        return Measured([], f"{part} has no trade row with {whole} in {_span(years)}")
+    rank = int(hit["rank"].iloc[0])
+    show = pd.concat([tot.head(5), hit]).drop_duplicates("partner")
+    note = " The EU is not a state in the data: the ranking is among states." if "EUU" in states else ""
+    return Measured([Evidence("cow_trade", f"{whole}'s partners by exports + imports", float(rank), _span(years),
+                              _rows(show, ["partner", "total_usd", "rank"]),
+                              f"{whole}'s {len(tot)} partners ranked by exports_usd + imports_usd"
+                              f"{' (mean over the years)' if len(years) > 1 else ''}; {part} ranks {rank}.{note}")])
+
+
+# ------------------------------------------------------------------------------------------------ UNGA
+
+def check_unga_agreement(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    from dyadic.indicators.unga import VoteSelection, pair_series
+
+    a, b = states[:2]
+    sel = VoteSelection(start=years[0], end=years[-1])
+    df = pair_series(store, a, b, sel, with_rank=False)
+    if len(df) != len(years):
+        return Measured([], f"no UN General Assembly votes shared by {a} and {b} in {_span(years)}")
+    ev = []
+    for src, g in df.groupby("source"):
+        n, k = int(g.n.sum()), int(g.agree_n.sum())
+        ev.append(Evidence(src, "share of roll calls with identical votes (yes/no/abstain, both voting)",
+                           100 * k / n, _span(years), _rows(g, ["year", "a", "b", "n", "agree_n", "agree", "source"]),
+                           f"100 x agree_n / n = 100 x {k} / {n} (dyadic.indicators.unga, selection {sel})"))
+    if len(ev) > 1:  # a span across the Voeten / UN Digital Library splice: pool both
+        n, k = int(df.n.sum()), int(df.agree_n.sum())
+        ev.insert(0, Evidence("+".join(sorted(df.source.unique())), "pooled", 100 * k / n, _span(years),
+                              _rows(df, ["year", "n", "agree_n", "source"]), f"100 x {k} / {n}"))
+    return Measured(ev)
+
+
+# ------------------------------------------------------------------------------------------------ power
+
+def _national(store: Store, table: str, col: str, code: str, years: list[int], where: str = "") -> pd.DataFrame:
+    if not store.has_table(table):
+        return pd.DataFrame()
+    return store.con.execute(f'SELECT * FROM "{table}" WHERE code = ? AND year BETWEEN ? AND ? {where} '
+                             f"AND {col} IS NOT NULL ORDER BY year", [code, years[0], years[-1]]).df()
+
+
+def _series(store: Store, table: str, col: str, factor: float, label: str, unit: str, claim: Claim,
+            states: list[str], years: list[int], source: str, where: str = "") -> list[Evidence]:
+    """One evidence: the value of the first state, or (ratio claims) the ratio of the first to the second."""
+    need = states[:2] if claim.kind == "ratio" else states[:1]
+    got = {s: _national(store, table, col, s, years, where) for s in need}
+    if any(len(g) != len(years) for g in got.values()):
+        return []
+    vals = {s: [(int(y), float(v) * factor) for y, v in zip(g.year, g[col])] for s, g in got.items()}
+    rows = [r for g in got.values() for r in _rows(g)]
+    if claim.kind == "ratio":
+        a, b = need
+        parts = [(y, va / vb) for (y, va), (_, vb) in zip(vals[a], vals[b])]
+        value, how = _mean(parts, f"{a}/{b}")
+        detail = "; ".join(f"{y}: {va:,.4g} / {vb:,.4g} = {va / vb:.3f}" for (y, va), (_, vb) in zip(vals[a], vals[b]))
+        return [Evidence(source, f"{label}, ratio {a}/{b}", value, _span(years), rows, f"{how} of {col} ({detail})")]
+    a = need[0]
+    value, how = _mean(vals[a], f"{col} x {factor:g}" if factor != 1 else col)
+    detail = "; ".join(f"{y}: {v:,.6g} {unit}" for y, v in vals[a])
+    return [Evidence(source, f"{label} of {a}", value, _span(years), rows, f"{how} ({detail})")]
+
+
+def check_cinc(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    factor = 1.0 if claim.kind == "ratio" else 100.0
+    ev = _series(store, "capabilities", "cinc", factor, "CINC", "", claim, states, years, "cow_nmc")
+    return Measured(ev, "" if ev else f"no CINC for {', '.join(states[:2])} in {_span(years)} "
+                                      f"({_coverage(store, 'capabilities')})")
+
+
+def check_milex(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    text = claim.sentence.lower()
+    if claim.kind in ("share", "percentage") and re.search(r"\bgdp\b|gross domestic", text):
+        ev = _series(store, "milex", "share_gdp", 100.0, "military expenditure as % of GDP (SIPRI)", "%", claim, states,
+                     years, "sipri_milex")
+    elif claim.kind in ("amount", "ratio", "growth"):
+        ev = _series(store, "milex", "current_usd", 1.0, "military expenditure, current US$ (SIPRI)", "US$", claim, states,
+                     years, "sipri_milex")
+        ev += _series(store, "milex", "constant_usd", 1.0, "military expenditure, constant 2023 US$ (SIPRI)", "US$", claim,
+                      states, years, "sipri_milex")
+        ev += _series(store, "capabilities", "milex", 1000.0, "military expenditure, current US$ (COW NMC, thousands x 1000)",
+                      "US$", claim, states, years, "cow_nmc", "AND year >= 1914")
+    else:
+        return Measured([], f"a {claim.kind} of military spending is not a quantity the sources give")
+    return Measured(ev, "" if ev else f"no military expenditure for {', '.join(states[:2])} in {_span(years)} "
+                                      f"({_coverage(store, 'milex')}; {_coverage(store, 'capabilities')})")
+
+
+def check_gdp(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    ev = _series(store, "gdp", "gdp_usd", 1.0, "GDP, current US$ (World Bank)", "US$", claim, states, years, "wb_gdp")
+    return Measured(ev, "" if ev else f"no GDP for {', '.join(states[:2])} in {_span(years)} ({_coverage(store, 'gdp')})")
+
+
+def check_population(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    ev = _series(store, "capabilities", "tpop", 1000.0, "total population (COW NMC, thousands x 1000)", "people", claim,
+                 states, years, "cow_nmc")
+    return Measured(ev, "" if ev else f"no population for {states[0]} in {_span(years)} ({_coverage(store, 'capabilities')})")
+
+
+def check_military_personnel(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    ev = _series(store, "capabilities", "milper", 1000.0, "military personnel (COW NMC, thousands x 1000)", "people",
+                 claim, states, years, "cow_nmc")
+    return Measured(ev, "" if ev else f"no military personnel for {states[0]} in {_span(years)} "
+                                      f"({_coverage(store, 'capabilities')})")
+
+
+#: check name (vocabulary ``check``) -> (function, number of states it needs (ratios need 2 everywhere))
+CHECKS: dict[str, tuple[Callable[..., Measured], int]] = {
+    "bilateral_trade": (check_bilateral_trade, 2),
+    "partner_share_of_total_trade": (check_partner_share_of_total_trade, 2),
+    "trade_partner_rank": (check_trade_partner_rank, 2),
+    "unga_agreement": (check_unga_agreement, 2),
+    "cinc": (check_cinc, 1),
+    "milex": (check_milex, 1),
+    "gdp": (check_gdp, 1),
+    "population": (check_population, 1),
+    "military_personnel": (check_military_personnel, 1),
+}
+
+
+# ------------------------------------------------------------------------------------------------ facts
+
+def load_facts(store: Store | None) -> tuple[pd.DataFrame, str]:
+    """The curated facts: the store's table when ingested, else the packaged file (said in the report)."""
+    if store is not None and store.has_table("facts") and store.has_source("curated_facts"):
+        return store.con.execute("SELECT * FROM facts").df(), "store table 'facts'"
+    from dyadic.sources.facts import packaged_facts
+
+    df = pd.read_csv(packaged_facts(), dtype=str, keep_default_na=False)
+    df["number"] = pd.to_numeric(df.value.str.replace(",", "", regex=False), errors="coerce")
+    df["source"] = "curated_facts"
+    return df, "packaged facts.csv (run 'dyadic ingest curated_facts' to use the store's copy)"
+
+
+def match_facts(facts: pd.DataFrame, metrics: tuple[str, ...], states: list[str], period: str | None,
+                self_marks: list[str]) -> list[Evidence]:
+    """Curated facts for the same metric, states (in order) and period; circular when citing the text itself."""
+    if facts.empty or not metrics:
+        return []
+    hit = facts[facts.metric.isin(metrics)]
+    if hit.empty:
+        return []
+    if states:
+        hit = hit[hit.subject.map(lambda s: s.split(";")[:len(states[:2])] == states[:2]
+                                  or sorted(s.split(";")) == sorted(states[:2]))]
+    if period is not None and not hit.empty:
+        hit = hit[hit.period.map(lambda p: p == period or p.startswith(period) or period.startswith(p))]
+    out = []
+    for r in hit.itertuples():
+        cite = str(r.citation)
+        circ = any(m and m in cite.lower() for m in self_marks)
+        out.append(Evidence("curated_facts", f"fact {r.fact_id}", None if pd.isna(r.number) else float(r.number),
+                            str(r.period), [{"fact_id": r.fact_id, "subject": r.subject, "metric": r.metric,
+                                             "period": r.period, "value": r.value, "unit": r.unit, "citation": cite}],
+                            "quoted figure (a fact, not a measurement)", circular=circ, fact=True))
+    return out
