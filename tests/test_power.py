@@ -228,3 +228,24 @@ def test_bad_file_leaves_store_unchanged(lab, case):
     if needle:
         assert needle in str(exc.value)
     assert {t: store.checksum(t) for t in tables} == before
+
+
+def test_cli_power(pstore):
+    import io
+
+    from typer.testing import CliRunner
+
+    from dyadic.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["power", "China", "Russia", "--from", "2020", "--to", "2024", "-f", "csv",
+                            "--store", str(pstore.path)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(io.StringIO(r.stdout)).set_index("year")
+    assert df.loc[2022, "cinc_ratio"] == pytest.approx(0.2341 / 0.0382, rel=2e-3)
+    assert pd.isna(df.loc[2023, "cinc_ratio"]) and df.loc[2020, "milex_ratio_trend"] == df.loc[2020, "milex_ratio_trend"]
+    r = runner.invoke(app, ["power", "CHN", "RUS", "--summary", "--from", "1995", "-f", "csv",
+                            "--store", str(pstore.path)])
+    assert r.exit_code == 0, r.output
+    summary = pd.read_csv(io.StringIO(r.stdout)).set_index("measure")
+    assert summary.loc["cinc", "gap"] == "widening" and summary.loc["cinc", "last_year"] == 2022

@@ -142,3 +142,25 @@ def test_bad_requests(tstore, tmp_path):
     with Store.open(tmp_path / "empty.duckdb") as empty:
         with pytest.raises(NotIngestedError, match="dyadic ingest cow_trade wb_gdp"):
             trade_dyad_years(empty)
+
+
+def test_cli_trade(tstore):
+    import io
+
+    from typer.testing import CliRunner
+
+    from dyadic.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["trade", "Russia", "China", "--from", "2013", "--to", "2015", "-f", "csv",
+                            "--store", str(tstore.path)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(io.StringIO(r.stdout))
+    assert list(df.year) == [2013, 2014, 2015]
+    assert df.loc[df.year == 2014, "imports_a"].item() == 51_135e6
+    assert df.loc[df.year == 2015, "trade"].isna().all()
+    r = runner.invoke(app, ["trade", "CHN", "RUS", "--view", "mirror", "--source", "imf", "--from", "2020",
+                            "--store", str(tstore.path)])
+    assert r.exit_code == 0 and "50,608" in r.stdout and "57,092" in r.stdout
+    r = runner.invoke(app, ["trade", "CHN", "RUS", "--source", "wto", "--store", str(tstore.path)])
+    assert r.exit_code == 2 and "--source" in r.output

@@ -108,12 +108,15 @@ def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int 
         {"n": NMC, "g": GDP, "s": SIPRI}).fetchone()
     start, end = start if start is not None else lo, end if end is not None else hi
     check_years(start, end)
-    df = run(store, _dyads(store, start, end, (a, b)), DYAD_COLUMNS)
+    if window < 2:
+        raise RequestError("a trend window needs at least 2 years")
+    lead = start - (window - 1)  # the trend of the first year looks back over the window
+    df = run(store, _dyads(store, lead, end, (a, b)), DYAD_COLUMNS)
     if a > b:
         df = df.rename(columns={f"{c}_{s}": f"{c}_{t}" for c in MEASURES for s, t in (("a", "b"), ("b", "a"))})
         for c in MEASURES:
             df[f"{c}_ratio"] = 1 / df[f"{c}_ratio"]
-    df = every_year(df[DYAD_COLUMNS], start, end, a, b)
+    df = every_year(df[DYAD_COLUMNS], lead, end, a, b)
     share = store.con.execute("SELECT year, code, share_gdp FROM milex WHERE source = $s AND code IN ($a, $b)",
                               {"s": SIPRI, "a": a, "b": b}).df()
     for side, code in (("a", a), ("b", b)):
@@ -121,7 +124,7 @@ def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int 
         df[f"milex_share_gdp_{side}"] = df.year.map(s).astype("float64")
     for c in MEASURES:
         df[f"{c}_ratio_trend"] = rolling_trend(df[f"{c}_ratio"], window)
-    return df
+    return df[df.year >= start].reset_index(drop=True)
 
 
 def rolling_trend(ratio: pd.Series, window: int) -> pd.Series:
