@@ -95,8 +95,14 @@ async def states(request: Request,
                  limit: Annotated[int, Query(ge=1, le=300)] = 20) -> Response:
     """States whose code (ISO3, ISO2, COW) or name contains ``q``; the nearest names when none does."""
     svc = service(request)
-    hits = await run_in_threadpool(svc.search_states, q, limit)
-    return json_response(to_json_bytes({"query": q, "count": len(hits), "states": hits}))
+    key = ("states", q, limit)
+
+    def compute() -> bytes:
+        hits = svc.search_states(q, limit)
+        return to_json_bytes({"query": q, "count": len(hits), "states": hits})
+
+    body_ = svc.responses.get(key) or await run_in_threadpool(svc.cached, key, compute)
+    return json_response(body_)
 
 
 @router.get("/states/{token}", responses=ERRORS, summary="Resolve one code or name")
@@ -223,16 +229,24 @@ async def chart_data(request: Request, a: State, b: State,
     svc = service(request)
     view = await pair_view(request, a, b, third)
     ch = svc.chart(view, chart_id)
-    df = filter_years(ch.data, start, end)
     stem = f"{view.a}-{view.b}{'-' + view.c if view.c else ''}-chart-{ch.id}"
     if start is not None or end is not None:
         stem += f"-{start or ''}-{end or ''}"
+    media = {"json": "application/json", "parquet": "application/vnd.apache.parquet",
+             "csv": "text/csv; charset=utf-8"}[format]
+    key = ("chart_data", view.a, view.b, view.c, ch.id, start, end, format)
+
+    def compute() -> bytes:
+        df = filter_years(ch.data, start, end)
+        if format == "json":
+            return to_json_bytes({"chart": ch.id, "title": ch.title, "rows": records(df)})
+        if format == "parquet":
+            return to_parquet_bytes(df)
+        return df.to_csv(index=False).encode("utf-8")
+
+    content = svc.responses.get(key) or await run_in_threadpool(svc.cached, key, compute)
     if format == "json":
-        return json_response(to_json_bytes({"chart": ch.id, "title": ch.title, "rows": records(df)}))
-    if format == "parquet":
-        content, media = await run_in_threadpool(to_parquet_bytes, df), "application/vnd.apache.parquet"
-    else:
-        content, media = df.to_csv(index=False).encode("utf-8"), "text/csv; charset=utf-8"
+        return json_response(content)
     return Response(content=content, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'})
 
