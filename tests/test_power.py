@@ -71,6 +71,17 @@ def test_sipri_states_and_predecessors(pstore):
     assert pstore.summaries["sipri_milex"].unmapped == {"European Union": 9}
 
 
+def test_sipri_unconfirmed_zero_is_missing(pstore):
+    # SIPRI's current-US$ sheet has 0 for Russia 1992 while constant US$ is positive: a gap, not zero spending.
+    assert value(pstore, "milex", "current_usd", "RUS", 1992) is None
+    assert value(pstore, "milex", "constant_usd", "RUS", 1992) > 0
+    # Costa Rica has had no armed forces since 1948: its zeros agree across sheets and stay.
+    assert value(pstore, "milex", "constant_usd", "CRI", 2024) == 0
+    empty = pstore.con.execute("""SELECT count(*) FROM milex WHERE constant_usd IS NULL AND current_usd IS NULL
+                                  AND share_gdp IS NULL""").fetchone()[0]
+    assert empty == 0
+
+
 def test_wb_gdp_2023_and_aggregates(pstore):
     for code, v in (("CHN", 1.7795e13), ("RUS", 2.0214e12), ("USA", 2.7361e13)):
         assert value(pstore, "gdp", "gdp_usd", code, 2023) == pytest.approx(v, rel=5e-5)

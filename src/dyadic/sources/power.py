@@ -200,6 +200,17 @@ class SipriMilex(Source):
                              f"existed ({', '.join(f'{k} to {v}' for k, v in SIPRI_PREDECESSORS.items())})")
             f = f.drop(columns="country")
             merged = f if merged is None else merged.merge(f, on=["code", "year"], how="outer")
+        # A zero that no other sheet confirms is a conversion gap in SIPRI's current-US$ sheet (0 for
+        # Yugoslavia, North Korea, Czechoslovakia ... where constant US$ is positive or unavailable), not
+        # zero spending: it becomes missing. Zeros two sheets agree on (Costa Rica, Iceland, Panama) stay.
+        cols = ["constant_usd", "current_usd", "share_gdp"]
+        zeros = (merged[cols] == 0).sum(axis=1)
+        for col in cols:
+            bad = (merged[col] == 0) & (zeros < 2)
+            if bad.any():
+                merged.loc[bad, col] = np.nan
+                notes.append(f"{col}: {int(bad.sum())} zero(s) no other sheet confirms read as missing")
+        merged = merged[merged[cols].notna().any(axis=1)]
         out = pd.DataFrame({"source": self.name, "year": merged.year.astype("int32"), "code": merged.code,
                             "constant_usd": merged.constant_usd * 1e6, "price_year": price_year,
                             "current_usd": merged.current_usd * 1e6, "share_gdp": merged.share_gdp})
