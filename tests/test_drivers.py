@@ -1,0 +1,218 @@
+"""Drivers of cooperation: each mapping on a hand-built panel with known answers, then on the staged data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st_
+
+from dyadic.framework.drivers import (DRIVERS, compute_drivers, derive_inputs, driver_months, load_config,
+                                      percentile, score)
+
+from framework_support import framework_store
+
+CFG = load_config()
+
+
+def hand_panel() -> pd.DataFrame:
+    """Year 2000 and 2005, four states (AAA, BBB, CCC, USA): every input column the drivers read."""
+    rows = []
+    for year in (1995, 2000):
+        for a, b, agree, pi, trade, dep_a, dep_b, mme, cinc_a, cinc_b, pledges in [
+            ("AAA", "BBB", 0.9, 0.6, 30.0, 0.5, 0.1, 2, 0.10, 0.02, (0, 0, 0, 1, 1)),
+            ("AAA", "CCC", 0.5, 0.1, 20.0, 0.1, 0.2, 0, 0.10, 0.01, (1, 0, 0, 0, 0)),
+            ("AAA", "USA", 0.2, -0.2, 10.0, 0.2, 0.01, 0, 0.10, 0.15, (0, 0, 0, 0, 0)),
+            ("BBB", "CCC", 0.6, 0.2, np.nan, np.nan, np.nan, 1, 0.02, 0.01, (0, 0, 0, 0, 0)),
+            ("BBB", "USA", 0.4, 0.0, 5.0, 0.05, 0.001, 0, 0.02, 0.15, (0, 0, 0, 0, 0)),
+            ("CCC", "USA", 0.7, 0.3, 1.0, 0.01, 0.0001, 3, 0.01, 0.15, (1, 0, 0, 0, 0)),
+        ]:
+            k = 1.0 if year == 2000 else 0.5  # 1995 trade half of 2000, agreement 0.1 lower
+            rows.append({"year": year, "a": a, "b": b, "unga_agree": agree - (0 if year == 2000 else 0.1),
+                         "unga_pi": pi, "trade": trade * k, "dep_a": dep_a, "dep_b": dep_b, "mme_exercises": mme,
+                         "cinc_a": cinc_a, "cinc_b": cinc_b, "milex_a": np.nan, "milex_b": np.nan,
+                         **dict(zip(["atop_defense", "atop_offense", "atop_neutral", "atop_nonagg",
+                                     "atop_consult"], pledges))})
+    return pd.DataFrame(rows)
+
+
+def hand_graph() -> pd.DataFrame:
+    return pd.DataFrame({"year": [2000, 2000], "a": ["BBB", "AAA"], "b": ["AAA", "USA"],
+                         "coop": [30.0, 10.0], "conflict": [-10.0, -30.0], "total_a": [100.0, 100.0],
+                         "total_b": [200.0, 1000.0]})
+
+
+@pytest.fixture(scope="module")
+def hand():
+    d = derive_inputs(hand_panel(), "USA", hand_graph(), (2000, 2000))
+    return score(d[d.year == 2000].reset_index(drop=True), CFG).set_index(["a", "b"])
+
+
+def test_derived_inputs_have_the_values_the_rules_give(hand):
+    ab = hand.loc[("AAA", "BBB")]
+    # balancing: AAA-USA 0.2, BBB-USA 0.4 -> distance 1 - 0.4, margin 0.9 - 0.4
+    assert ab.bal_distance == pytest.approx(0.6) and ab.bal_margin == pytest.approx(0.5)
+    assert np.isnan(hand.loc[("AAA", "USA")].bal_distance)  # the third party cannot balance against itself
+    assert ab.unga_change5 == pytest.approx(0.1)
+    assert ab.growth3 == pytest.approx(np.nan, nan_ok=True)  # 1997 absent: no three-year growth
+    assert ab.pledge_types == 2 and hand.loc[("AAA", "CCC")].pledge_types == 1
+    assert ab.cinc_sum == pytest.approx(0.12)
+    assert ab.dep_max == pytest.approx(0.5) and np.isnan(hand.loc[("BBB", "CCC")].dep_max)
+    # graph rows arrive in either order; hostile share = 10 / (30 + 10); coop per k of the smaller total
+    assert ab.ev_hostile_share == pytest.approx(0.25)
+    assert ab.ev_coop_per_k == pytest.approx(300.0)
+    assert hand.loc[("AAA", "USA")].ev_hostile_share == pytest.approx(0.75)
+    # covered year, no events: no conflict share, zero engagement
+    assert np.isnan(hand.loc[("CCC", "USA")].ev_hostile_share) and hand.loc[("CCC", "USA")].ev_coop_per_k == 0
+
+
+def test_outside_the_graph_years_event_components_are_missing():
+    d = derive_inputs(hand_panel(), "USA", hand_graph(), (2000, 2000))
+    assert d[d.year == 1995][["ev_hostile_share", "ev_coop_per_k"]].isna().all().all()
+    d = derive_inputs(hand_panel(), "USA", None, None)
+    assert d[["ev_hostile_share", "ev_coop_per_k"]].isna().all().all()
+
+
+def test_each_driver_on_the_hand_panel(hand):
+    # economic: trade 30 > 20 > 10 > 5 > 1 (BBB-CCC missing); min_components=2 with growth3 missing -> trade + dep
+    econ = hand["economic_self_interest"]
+    assert np.isnan(econ[("BBB", "CCC")])  # no trade, no dependence: not measured
+    assert econ[("AAA", "BBB")] == 100.0
+    assert hand.loc[("AAA", "BBB"), "pct__trade"] == 100.0 and hand.loc[("CCC", "USA"), "pct__trade"] == 20.0
+    # defence: exercises 3 > 2 > 1 > 0 (three tied at the bottom share rank 2 of 6)
+    assert hand["defence_cooperation"][("CCC", "USA")] == 100.0
+    assert hand["pct__mme_exercises"][("AAA", "USA")] == pytest.approx(100 * 2 / 6)
+    # security: pledges AAA-BBB 2 kinds; conflict share 0.25 (AAA-BBB) beats 0.75 (AAA-USA)
+    sec = hand["security_reassurance"]
+    assert sec[("AAA", "BBB")] == 100.0
+    assert hand.loc[("AAA", "BBB"), "pct__-ev_hostile_share"] == 100.0
+    assert hand.loc[("AAA", "USA"), "pct__-ev_hostile_share"] == 50.0
+    # balancing: only dyads without USA, and only those with both partners' USA agreement
+    bal = hand["geopolitical_balancing"]
+    assert bal[[("AAA", "USA"), ("BBB", "USA"), ("CCC", "USA")]].isna().all()
+    assert bal[("AAA", "BBB")] == 100.0  # margin 0.5 and distance 0.6 both top
+    # political: pi 0.6 is the top value
+    assert hand["political_convergence"][("AAA", "BBB")] == 100.0
+    # power projection: cinc sum 0.25 (AAA-USA) top
+    assert hand["power_projection"][("AAA", "USA")] == 100.0
+
+
+def test_weights_are_read_from_the_configuration(hand):
+    cfg = load_config()
+    drv = cfg.drivers["economic_self_interest"]
+    r = hand.loc[("AAA", "CCC")]
+    expect = sum(c.weight * r[f"pct__{c.column}"] for c in drv.components if not np.isnan(r[f"pct__{c.column}"]))
+    expect /= sum(c.weight for c in drv.components if not np.isnan(r[f"pct__{c.column}"]))
+    assert r["economic_self_interest__raw"] == pytest.approx(expect)
+
+
+def test_a_custom_configuration_changes_the_mapping(tmp_path):
+    text = (load_config.__globals__["resources"].files("dyadic.data").joinpath("drivers.toml").read_text())
+    text = text.replace('column = "trade"\n  weight = 2.0\n  direction = 1', 'column = "trade"\n  weight = 2.0\n  direction = -1')
+    p = tmp_path / "d.toml"
+    p.write_text(text)
+    cfg = load_config(p)
+    d = derive_inputs(hand_panel(), "USA")
+    s = score(d[d.year == 2000].reset_index(drop=True), cfg).set_index(["a", "b"])
+    assert s.loc[("CCC", "USA"), "pct__-trade"] == 100.0  # smallest trade ranks highest now
+
+
+def test_bad_configuration_is_a_clear_error(tmp_path):
+    from dyadic.errors import RequestError
+
+    p = tmp_path / "bad.toml"
+    p.write_text("[drivers]\nthird_party = 'USA'\n")
+    with pytest.raises(RequestError, match="security_reassurance"):
+        load_config(p)
+    p.write_text("[drivers\n")
+    with pytest.raises(RequestError, match="bad.toml"):
+        load_config(p)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st_.lists(st_.one_of(st_.none(), st_.floats(-1e6, 1e6)), min_size=1, max_size=40),
+       st_.integers(1, 3))
+def test_percentiles_are_bounded_and_missing_when_inputs_are(values, groups):
+    v = pd.Series([np.nan if x is None else x for x in values], dtype="float64")
+    g = pd.Series(np.arange(len(v)) % groups)
+    for direction in (1, -1):
+        p = percentile(v, g, direction)
+        assert p.isna().equals(v.isna())
+        assert ((p.dropna() > 0) & (p.dropna() <= 100)).all()
+        for _, idx in g.groupby(g).groups.items():
+            sub = v[idx].dropna()
+            if len(sub):  # the largest (or smallest, reversed) value of a group is at 100
+                top = sub.idxmax() if direction == 1 else sub.idxmin()
+                ties = int((sub == sub[top]).sum())
+                assert p[top] == pytest.approx(100 * (len(sub) - (ties - 1) / 2) / len(sub))
+
+
+def test_drivers_missing_when_all_inputs_missing():
+    d = pd.DataFrame({"year": [2000, 2000], "a": ["AAA", "AAA"], "b": ["BBB", "CCC"]})
+    s = score(derive_inputs(d, "USA"), CFG)
+    assert s[list(DRIVERS)].isna().all().all()
+
+
+# ---------------------------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def fstore(unga_store, settings):
+    return framework_store(unga_store, settings)
+
+
+@pytest.fixture(scope="module")
+def real(fstore):
+    return compute_drivers(fstore, 2008, 2019)
+
+
+def test_real_scores_are_percentiles_within_each_year(real):
+    d = real.data
+    for drv in DRIVERS:
+        s = d[drv].dropna()
+        assert ((s > 0) & (s <= 100)).all(), drv
+    # one of the ATOP pledge years and one of the graph years: each measured driver reaches 100 in its year
+    for year in (2010, 2019):
+        y = d[d.year == year]
+        for drv in DRIVERS:
+            s = y[drv].dropna()
+            if len(s):  # the top raw score sits at 100, less half its ties
+                ties = int((s == s.max()).sum())
+                assert s.max() == pytest.approx(100 * (len(s) - (ties - 1) / 2) / len(s))
+
+
+def test_real_missing_follows_source_coverage(real, fstore):
+    d = real.data
+    cow_last = fstore.con.execute("SELECT max(year) FROM trade WHERE source = 'cow_trade'").fetchone()[0]
+    mme_last = fstore.con.execute("SELECT max(year) FROM exercises").fetchone()[0]
+    assert d.loc[d.year > cow_last, "economic_self_interest"].isna().all()
+    assert d.loc[d.year <= cow_last, "economic_self_interest"].notna().any()
+    assert d.loc[d.year > mme_last, "defence_cooperation"].isna().all()
+    usa = (d.a == "USA") | (d.b == "USA")
+    assert d.loc[usa, "geopolitical_balancing"].isna().all()
+    assert real.missing == []
+
+
+def test_every_real_score_expands_to_its_inputs(real):
+    ex = real.explain("CHN", "RUS", 2010)
+    assert set(ex.driver) == set(DRIVERS)
+    d = real.rows("CHN", "RUS")
+    row = d[d.year == 2010].iloc[0]
+    for r in ex.itertuples():
+        if not np.isnan(r.value):
+            assert r.value == pytest.approx(float(row[r.component]))
+            assert 0 < r.percentile <= 100
+    # exercises the two held in 2010 (MME) are behind the defence score
+    mme = ex[ex.component == "mme_exercises"].iloc[0]
+    assert mme.value == row.mme_exercises
+    sub = ex[(ex.driver == "economic_self_interest") & ex.percentile.notna()]
+    raw = (sub.weight * sub.percentile).sum() / sub.weight.sum()
+    assert raw == pytest.approx(float(row["economic_self_interest__raw"]))
+
+
+def test_monthly_event_scores(fstore):
+    m = driver_months(fstore, "CHN", "RUS")
+    assert m.month.min() == "2018-01"
+    assert m.pct_reassurance.dropna().between(0, 100, inclusive="right").all()
+    assert (m.ev_coop_per_k >= 0).all()
+    assert len(m) == m.month.nunique()
