@@ -371,7 +371,12 @@ def _period_near(atoms: list[Atom], a: Atom, sent: str, base: int, after_only: b
     before = [d for d in dates if d.end <= a.start and re.search(
         r"^[\s,]*(?:[^.;]{0,120})$", sent[d.end - base:a.start - base]) and not any(
         o.kind not in ("date", "period") and d.end <= o.start < a.start for o in atoms)]
-    return before[-1] if before else None
+    if before:
+        return before[-1]
+    # 'China's score was six times Russia's in 2022': a year later in the clause, no other figure between
+    later = [d for d in dates if d.start >= a.end and d.start - a.end <= 80 and ";" not in sent[a.end - base:d.start - base]
+             and not any(o.kind not in ("date", "period") and a.end <= o.start < d.start for o in atoms)]
+    return later[0] if later else None
 
 
 def _range_between(sent: str, base: int, a: Atom) -> tuple[str, str] | None:

@@ -285,6 +285,10 @@ CHECKS: dict[str, tuple[Callable[..., Measured], int]] = {
 
 # ------------------------------------------------------------------------------------------------ facts
 
+#: units of curated facts -> factor to the checker's base units (US$, percent, km, counts)
+FACT_SCALES = {"USD bn": 1e9, "USD m": 1e6, "USD tn": 1e12, "USD": 1.0, "percent": 1.0, "km": 1.0}
+
+
 def load_facts(store: Store | None) -> tuple[pd.DataFrame, str]:
     """The curated facts: the store's table when ingested, else the packaged file (said in the report)."""
     if store is not None and store.has_table("facts") and store.has_source("curated_facts"):
@@ -313,9 +317,11 @@ def match_facts(facts: pd.DataFrame, metrics: tuple[str, ...], states: list[str]
     out = []
     for r in hit.itertuples():
         cite = str(r.citation)
+        scale = FACT_SCALES.get(str(r.unit).strip(), 1.0)
         circ = any(m and m in cite.lower() for m in self_marks)
-        out.append(Evidence("curated_facts", f"fact {r.fact_id}", None if pd.isna(r.number) else float(r.number),
+        out.append(Evidence("curated_facts", f"fact {r.fact_id}", None if pd.isna(r.number) else float(r.number) * scale,
                             str(r.period), [{"fact_id": r.fact_id, "subject": r.subject, "metric": r.metric,
                                              "period": r.period, "value": r.value, "unit": r.unit, "citation": cite}],
-                            "quoted figure (a fact, not a measurement)", circular=circ, fact=True))
+                            f"quoted figure (a curated fact, not a measurement){f' x {scale:g} ({r.unit})' if scale != 1 else ''}",
+                            circular=circ, fact=True))
     return out

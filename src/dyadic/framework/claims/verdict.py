@@ -106,7 +106,8 @@ def judge_level(claim: Claim, evidence: list[Evidence], kind: str | None = None,
     else:
         verdict = "holds" if hit else "off"
         err = f", relative error {rel:+.1%}" if rel is not None else ""
-        reason = f"measured {shown} ({e.source}, {e.view}, {e.period}){err}"
+        what = "a curated fact (quoted, not measured) says" if e.fact else "measured"
+        reason = f"{what} {shown} ({e.source}, {e.view}, {e.period}){err}"
     if agree:
         reason += f"; {agree}"
     return Verdict(claim, verdict, reason, e.value, rel, tolerance_text(kind), evidence)
