@@ -68,7 +68,15 @@ class _Context:
     facts: pd.DataFrame
     focal: list[str]
     self_marks: list[str]
+    present: set[str] = field(default_factory=set)
     cache: dict = field(default_factory=dict)
+
+
+def _facts(ctx: "_Context", metrics: tuple[str, ...], states: list[str], period: str | None) -> list[Evidence]:
+    key = ("facts", metrics, tuple(states[:2]), period)
+    if key not in ctx.cache:
+        ctx.cache[key] = match_facts(ctx.facts, metrics, states, period, ctx.self_marks)
+    return ctx.cache[key]
 
 
 def _latest(ctx: _Context) -> str | None:
@@ -117,7 +125,7 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
     # a statement with no period (a border's length) is matched to facts of any period
     periods = [p for p in (claim.from_period, period) if p] if claim.kind == "growth" else \
         [period if claim.period is not None else None]
-    facts = [f for p in periods for f in match_facts(ctx.facts, m.facts, claim.states, p, ctx.self_marks)]
+    facts = [f for p in periods for f in _facts(ctx, m.facts, claim.states, p)]
     circular = [f for f in facts if f.circular]
     circ_note = (f" The curated fact{'s' if len(circular) > 1 else ''} {', '.join(f.view[5:] for f in circular)} "
                  "quote{} this text itself, so {} no independent data.".format(
@@ -143,7 +151,7 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
     if ctx.store is None:
         return Verdict(claim, "no data", f"no store is open; run 'dyadic ingest {' '.join(m.sources)}' "
                                          f"({settle}).{circ_note}", evidence=facts)
-    absent = [s for s in m.sources if not ctx.store.has_source(s)]
+    absent = [s for s in m.sources if s not in ctx.present]
     if len(absent) == len(m.sources):
         return Verdict(claim, "no data", f"{m.label}: run 'dyadic ingest {' '.join(absent)}' first "
                                          f"(else it {settle}).{circ_note}", evidence=facts)
@@ -273,7 +281,8 @@ def check_document(doc: Document, store: Store | None = None, vocab: Vocabulary 
     marks = [s.lower() for s in (self_citations or [])]
     if self_citations is None and doc.title:
         marks = [doc.title.split(":")[0].strip().lower()[:60]]
-    ctx = _Context(doc, store, vocab, facts, focal_pair(doc, gaz), [m for m in marks if len(m) >= 8])
+    present = set(store.sources()["name"]) if store is not None else set()
+    ctx = _Context(doc, store, vocab, facts, focal_pair(doc, gaz), [m for m in marks if len(m) >= 8], present)
     verdicts = [judge(c, ctx) for c in claims]
     notes = [f"curated facts from the {facts_from}"]
     if ctx.focal:

@@ -62,6 +62,13 @@ def _blank(m: re.Match) -> str:
     return re.sub(r"[^\n]", " ", m.group(0))
 
 
+IDENTIFIER = re.compile(r".*(?:_.*\d|\d.*_)|.+\.(?:s?html?|pdf|aspx?|php)\b|.+/.+/|.*\d{5,}/")
+
+
+def _identifier(m: re.Match) -> str:
+    return " " * len(m.group(0)) if IDENTIFIER.match(m.group(0)) else m.group(0)
+
+
 def mask_markdown(raw: str) -> str:
     t = raw.translate(FOLD)
     t = re.sub(r"<sup>.*?</sup>", _blank, t, flags=re.S | re.I)
@@ -69,7 +76,7 @@ def mask_markdown(raw: str) -> str:
     t = re.sub(r"\]\([^)\s]*\)", _blank, t)  # link targets
     t = re.sub(r"https?://\S+|www\.\S+|\S+@\S+\.\w+", _blank, t)
     # identifiers and broken URLs in endnotes (t20240517\_11306326.html, fnapr\_7007)
-    t = re.sub(r"\S*(?:\\_|_)\S*\d\S*|\S*\d\S*(?:\\_|_)\S*|\S+\.(?:s?html?|pdf|aspx?|php)\b\S*|\S+/\S+/\S*|\S*\d{5,}/\S*", _blank, t)
+    t = re.sub(r"\S*[_/]\S*|\S+\.(?:s?html?|pdf|aspx?|php)\b\S*", _identifier, t)
     t = re.sub(r"\\(?=[_*\[\]()#])", " ", t)
     t = re.sub(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)", _blank, t)
     t = re.sub(r"^[ \t]*#{1,6}[ \t]", _blank, t, flags=re.M)
