@@ -30,7 +30,8 @@ COW = "cow_trade"
 DOTS = "imf_dots_multiatsm"
 CENSUS = "us_census_usa_china_monthly"
 GDP = "wb_gdp"
-TRADE_SOURCES = (COW, DOTS)
+#: sources of the ``trade`` table; the last three are user downloads (see dyadic.sources.trade_exports).
+TRADE_SOURCES = (COW, DOTS, "imf_dots_export", "imf_imts_export", "un_comtrade_export")
 DYAD_COLUMNS = ["year", "a", "b", "imports_a", "imports_b", "trade", "total_trade_a", "total_trade_b", "dep_a",
                 "dep_b", "dep_asym", "trade_gdp_a", "trade_gdp_b", "growth"]
 #: columns that carry a/b direction; the pair helpers swap them when the caller's order is not alphabetical.
