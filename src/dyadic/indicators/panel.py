@@ -163,7 +163,8 @@ def _cover(panel: Panel, data: pd.DataFrame, cols: list[str], source: str, versi
         rows.append({"column": c, "first_year": lo, "last_year": hi, "source": source, "version": version,
                      "citation": citation, "note": note})
     kept = panel.coverage[~panel.coverage.column.isin(cols)]
-    cov = pd.concat([kept, pd.DataFrame(rows)], ignore_index=True) if len(kept) else pd.DataFrame(rows)
+    new = pd.DataFrame(rows).astype({"first_year": "Int32", "last_year": "Int32"})
+    cov = pd.concat([kept.astype(new.dtypes.to_dict()), new], ignore_index=True) if len(kept) else new
     cov["first_year"] = cov["first_year"].astype("Int32")
     cov["last_year"] = cov["last_year"].astype("Int32")
     return replace(panel, data=data, coverage=cov[COVERAGE_COLUMNS], added=[*panel.added, step])
