@@ -177,3 +177,19 @@ def test_cli_formats_and_errors(cstore, tmp_path):
     res = runner.invoke(app, ["check", str(good), "--format", "html"], env=env)
     assert res.exit_code == 0 and "holds" in res.stdout and "<table" in res.stdout
     assert cstore.checksum("trade") == before
+
+
+def test_brief_appendix_numbers_all_verify(cstore):
+    from dyadic.report.brief import build_sections
+    from dyadic.report.claims_section import brief_claims, claims_appendix
+
+    reg = cstore.registry()
+    names = {x: reg.name(x) for x in ("CHN", "RUS", "USA")}
+    sections, _ = build_sections(cstore, "CHN", "RUS", "USA", names)
+    report = brief_claims(cstore, sections)
+    judged = [v for v in report.verdicts if v.verdict in ("holds", "off", "contradicted")]
+    assert len(judged) >= 5  # the pair's and the triangle's agreement shares, latest year and five-year means
+    assert all(v.verdict == "holds" for v in judged), [(v.claim.text, v.reason) for v in judged if v.verdict != "holds"]
+    assert {tuple(v.claim.states[:2]) for v in judged} >= {("CHN", "RUS"), ("CHN", "USA"), ("RUS", "USA")}
+    sec = claims_appendix(cstore, sections)
+    assert sec.number == 6 and sec.tables and "holds" in sec.tables[0][1]

@@ -75,7 +75,31 @@ def brief_claims(store: Store, sections, year: int | None = None) -> Report:
         sections: the brief's sections.
         year: the brief's date (statements saying 'now' refer to the year before); default: this year.
     """
-    from datetime import date
-
-    text = f"Brief, {date.today():%B %Y}\n\n" if year is None else f"Brief, January {year}\n\n"
+    if year is None and store.has_table("roll_calls"):
+        # 'the latest year' in the findings is the last year with votes: date the text the year after
+        last = store.con.execute("SELECT max(year) FROM roll_calls WHERE body = 'GA'").fetchone()[0]
+        year = None if last is None else int(last) + 1
+    text = f"Brief, January {year}\n\n" if year else "Brief\n\n"
     return check_text(text + sections_text(sections), store, fmt="text", self_citations=[])
+
+
+def claims_appendix(store: Store, sections):
+    """The brief's appendix: each number its findings state, re-measured (a :class:`Section`, numbered 6)."""
+    from dyadic.report.brief import Section
+
+    report = brief_claims(store, sections)
+    counts = report.counts()
+    judged = [v for v in report.verdicts if v.verdict != "not checkable"]
+    sec = Section(6, "Appendix: the brief's own numbers, checked",
+                  "Does every figure this brief states hold against the data? (dyadic check on the findings above)")
+    sec.findings = [
+        f"The findings above state {len(report.verdicts)} quantities; {len(judged)} are tied to a measure and "
+        f"re-measured: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none") + ". "
+        f"Matching: {html.escape(report.matching)}."]
+    bad = [v for v in judged if v.verdict in ("off", "contradicted")]
+    if bad:
+        sec.findings.append("<strong>Not borne out:</strong> " + "; ".join(
+            f"“{html.escape(v.claim.text)}” ({html.escape(v.reason)})" for v in bad))
+    sec.tables.append(("Evidence: every statement of the findings, its verdict and the rows behind it",
+                       report_table(report)))
+    return sec

@@ -332,7 +332,7 @@ class Gazetteer:
         keys = sorted(self.names, key=len, reverse=True)
         case_sensitive = [k for k in keys if k.isupper() and len(k) <= 4]  # US, EU, PRC: never 'us'
         other = [k for k in keys if k not in case_sensitive]
-        self.rx_cs = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, case_sensitive)) + r")(?![\w])") if case_sensitive else None
+        self.rx_cs = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, case_sensitive)) + r")(?![\w])") if case_sensitive else None
         self.rx = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, other)) + r")(?:'s|s'|-(?=[A-Z]))?(?![\w])", re.I)
         self.lower = {k.lower(): v for k, v in self.names.items()}
 
@@ -436,6 +436,7 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
     """
     claims: list[Claim] = []
     text = doc.text
+    last_range: str | None = None
     for s0, s1 in sentences(text):
         sent = text[s0:s1]
         if not re.search(r"\d|\b(?:" + WORDNUM + r"|half|third|quarter|double|twice|triple|largest|biggest|longest|top|leading|main)\b", sent, re.I):
@@ -488,6 +489,13 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
                 made.append(("ratio", q, {}))
             elif q.kind == "money":
                 made.append(("amount", q, {}))
+            elif q.kind == "percent" and re.match(r"\s*(?:confidence|credible|prediction)?\s*(?:interval|confidence|CI\b)",
+                                                  sent[q.end - s0:q.end - s0 + 30], re.I):
+                made.append(("confidence level", q, {}))  # '90% interval': a level of confidence, not a share
+            elif q.kind == "percent" and re.search(r"\b(?:top|bottom)\s*$", head, re.I):
+                made.append(("percentile", q, {}))  # 'the bottom 1%': a rank, not a level
+            elif q.kind == "percent" and re.search(r"\bby\s+(?:(?:about|around|some|nearly|almost|more than|over)\s+)?$", head, re.I):
+                made.append(("difference", q, {}))  # 'exceeds ... by 57%': a gap between two levels
             elif q.kind in ("percent", "fraction"):
                 made.append((_kind_of_percent(sent, q.start - s0) if q.kind == "percent" else "share", q, {}))
             elif q.kind == "pp":
@@ -526,6 +534,8 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
                 if p is not None:
                     p.used = True
                     claim.period, claim.fiscal = p.period, p.fiscal
+            if claim.period is None and last_range and re.search(r"\bthe same (?:years|period)\b", sent, re.I):
+                claim.period, claim.period_note = last_range, "'the same years' as the sentence before"
             if claim.period is None and claim.kind not in ("date",) and LATEST.search(sent):
                 claim.period = "latest"
                 claim.period_note = f"'{LATEST.search(sent).group(1)}'"
@@ -533,7 +543,13 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
                 claim.base_kind = "share"
             claim.states = _states_for(claim.kind if kind != "growth" else claim.base_kind or "growth", sent, s0,
                                        claim.start, mentions)
+            pair = _dyad_label(sent, s0, claim.start, mentions, atoms)
+            if pair:
+                claim.states = pair
             claims.append(claim)
+        ranges = [a.period for a in atoms if a.kind == "period" and a.period and "/" in a.period and not a.fiscal]
+        if ranges:
+            last_range = ranges[0]
         # dates no other quantity uses are statements of their own (outside the references)
         if not in_refs and not CITATION_LIKE.search(sent) and len(sent.split()) >= 5:
             for d in atoms:
@@ -546,6 +562,19 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
     for i, c in enumerate(claims, 1):
         c.id = i
     return claims
+
+
+def _dyad_label(sent: str, s0: int, at: int, mentions: list[tuple[str, int, bool]], atoms: list[Atom]) -> list[str] | None:
+    """'China-United States 13.9%', 'CHN-USA 2.9%': a dyad label right before the figure names its pair."""
+    prev = max([a.end for a in atoms if a.end <= at and a.kind not in ("date", "period")], default=s0)
+    local = [h for h in mentions if prev <= h[1] < at]
+    if len(local) < 2:
+        return None
+    (a, pa, _), (b, pb, _) = local[-2], local[-1]
+    if a != b and re.fullmatch(r"[\w.' ]+?\s*-\s*", sent[pa - s0:pb - s0]) and \
+            re.fullmatch(r"[\w.' ]*?\s*(?:'s)?\s*:?\s*", sent[pb - s0:at - s0]):
+        return [a, b]
+    return None
 
 
 def _base_kind(q: Atom, sent: str, s0: int) -> str:

@@ -189,7 +189,11 @@ def check_unga_agreement(store: Store, claim: Claim, states: list[str], years: l
         ev.append(Evidence(src, "share of roll calls with identical votes (yes/no/abstain, both voting)",
                            100 * k / n, _span(years), _rows(g, ["year", "a", "b", "n", "agree_n", "agree", "source"]),
                            f"100 x agree_n / n = 100 x {k} / {n} (dyadic.indicators.unga, selection {sel})"))
-    if len(ev) > 1:  # a span across the Voeten / UN Digital Library splice: pool both
+    if len(years) > 1:  # a mean over years may be the mean of yearly shares: show it too
+        ev.append(Evidence("+".join(sorted(df.source.unique())), "mean of the yearly agreement shares",
+                           100 * float(df.agree.mean()), _span(years), _rows(df, ["year", "n", "agree", "source"]),
+                           "100 x mean(agree) over the years: " + ", ".join(f"{y}: {a:.4f}" for y, a in zip(df.year, df.agree))))
+    if len(ev) > 1 and df.source.nunique() > 1:  # a span across the Voeten / UN Digital Library splice: pool both
         n, k = int(df.n.sum()), int(df.agree_n.sum())
         ev.insert(0, Evidence("+".join(sorted(df.source.unique())), "pooled", 100 * k / n, _span(years),
                               _rows(df, ["year", "n", "agree_n", "source"]), f"100 x {k} / {n}"))

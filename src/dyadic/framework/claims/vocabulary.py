@@ -78,6 +78,8 @@ class Vocabulary:
             for code, name in zip(st["code"], st["name"]):
                 if isinstance(name, str) and name and name not in names and len(name) > 3:
                     names[name] = code
+                if isinstance(code, str) and len(code) == 3 and code.isupper() and code not in names:
+                    names[code] = code  # texts written from data (the brief) name states by code
         return Gazetteer(names)
 
     def use_embeddings(self) -> str:
