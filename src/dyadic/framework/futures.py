@@ -210,6 +210,8 @@ def base_rates(h: pd.DataFrame, state: dict, cfg: dict, horizon: int, as_of: int
         "asym_high": state["ratio"][0] >= ref["asym_min"],
         "asym_rising": state["ratio_change"][0] > 0,
     }
+    known = {"level": h.pct.notna().to_numpy(), "no_pact": h.pact.notna().to_numpy(),
+             "asym_high": h.ratio.notna().to_numpy(), "asym_rising": h.ratio_change.notna().to_numpy()}
     y = outcomes(h, horizon, sett["drop"])
     ok = y.notna().to_numpy()
     if as_of is not None:
@@ -219,7 +221,7 @@ def base_rates(h: pd.DataFrame, state: dict, cfg: dict, horizon: int, as_of: int
     while True:
         m = ok.copy()
         for c in conds:
-            m &= masks[c] if meets[c] else ~masks[c]
+            m &= masks[c] if meets[c] else ~masks[c] & known[c]  # "not X" needs X to be measured
         if m.sum() >= sett["min_class"] or not conds:
             break
         dropped.insert(0, conds.pop())

@@ -1,0 +1,108 @@
+"""``dyadic shock``, ``dyadic breaks`` and ``dyadic futures``: questions 3 and 4 of the framework."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dyadic.cli import FormatOpt, StoreOpt, app, console, emit, friendly
+from dyadic.config import Settings
+from dyadic.errors import RequestError
+
+
+def _window(text: str | None) -> tuple[int | None, str | None]:
+    """'24m' -> (24, 'month'), '8y' -> (8, 'year'), '90d' -> (90, 'day')."""
+    if not text:
+        return None, None
+    m = re.fullmatch(r"(\d+)([ymd])", text.strip())
+    if not m:
+        raise RequestError(f"--window '{text}' is not a length such as 8y, 24m or 90d")
+    return int(m.group(1)), {"y": "year", "m": "month", "d": "day"}[m.group(2)]
+
+
+def _open(store):
+    from dyadic.store import Store
+
+    st = Store.open(Settings.resolve(store=store).store_path, read_only=True)
+    return st, st.registry()
+
+
+@app.command()
+@friendly
+def shock(
+    a: Annotated[str, typer.Argument(help="First state (code or name).")],
+    b: Annotated[str, typer.Argument(help="Second state.")],
+    at: Annotated[str, typer.Option("--at", help="Date of the event, YYYY-MM-DD.")],
+    indicators: Annotated[Optional[list[str]], typer.Option("--indicators", help="unga_agree, unga_s, trade, events_month, events_day; repeatable.")] = None,
+    window: Annotated[Optional[str], typer.Option(help="Length of both windows for indicators of that resolution, e.g. 8y, 24m, 90d.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the bootstrap.")] = 0,
+    fmt: FormatOpt = "table",
+    store: StoreOpt = None,
+) -> None:
+    """Event study: did the pair move closer or apart after a date, against its pre-period trend?"""
+    from dyadic.framework.shocks import INDICATORS, event_study
+
+    n, unit = _window(window)
+    st, reg = _open(store)
+    x, y = reg.resolve(a), reg.resolve(b)
+    rows, missing = [], []
+    for ind in indicators or ["unga_agree", "events_month"]:
+        w = n if unit and INDICATORS.get(ind, ("",))[0] == unit else None
+        df, miss = event_study(st, x, y, at, [ind], before=w, after=w, seed=seed)
+        rows.append(df)
+        missing += miss
+    import pandas as pd
+
+    emit(pd.concat(rows, ignore_index=True), fmt, title=f"Event study {x}-{y} at {at}")
+    for m in missing:
+        console.print(f"not measured: {m}", highlight=False)
+
+
+@app.command()
+@friendly
+def breaks(
+    a: Annotated[str, typer.Argument(help="First state (code or name).")],
+    b: Annotated[str, typer.Argument(help="Second state.")],
+    indicators: Annotated[Optional[list[str]], typer.Option("--indicators", help="Indicators; repeatable.")] = None,
+    beta: Annotated[float, typer.Option(help="Penalty multiplier (2 = BIC).")] = 2.0,
+    fmt: FormatOpt = "table",
+    store: StoreOpt = None,
+) -> None:
+    """Change points (and daily spikes) in the pair's series, matched to the nearest curated date."""
+    from dyadic.framework.shocks import breaks as find
+
+    st, reg = _open(store)
+    df, missing = find(st, reg.resolve(a), reg.resolve(b), indicators, beta=beta)
+    emit(df, fmt, title=f"Breaks {a}-{b}")
+    for m in missing:
+        console.print(f"not measured: {m}", highlight=False)
+
+
+@app.command()
+@friendly
+def futures(
+    a: Annotated[str, typer.Argument(help="First state (code or name).")],
+    b: Annotated[str, typer.Argument(help="Second state.")],
+    third: Annotated[Optional[str], typer.Option("--third", help="Third party, for signposts (e.g. USA).")] = None,
+    horizon: Annotated[list[int], typer.Option(help="Horizon in years; repeatable.")] = [5, 10],
+    scenarios: Annotated[Optional[Path], typer.Option(help="Scenario file (TOML); default the shipped one.")] = None,
+    whatif: Annotated[Optional[list[str]], typer.Option(help="What-if from the scenario file; repeatable.")] = None,
+    paths: Annotated[int, typer.Option(help="Monte Carlo paths.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    fmt: FormatOpt = "table",
+    store: StoreOpt = None,
+) -> None:
+    """Scenario probabilities (continuity, alliance, degradation) with intervals, reference class and signposts."""
+    from dyadic.framework.futures import futures as run
+
+    st, reg = _open(store)
+    hz = tuple(sorted(set(horizon)))
+    r = run(st, reg.resolve(a), reg.resolve(b), reg.resolve(third) if third else None, horizons=hz,
+            scenarios=scenarios, whatif=whatif, n_paths=paths, seed=seed)
+    emit(r.probabilities, fmt, title=f"Futures {a}-{b}")
+    emit(r.signposts, fmt, title="Signposts")
+    for line in r.trail:
+        console.print(line, highlight=False, soft_wrap=True)

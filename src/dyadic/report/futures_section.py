@@ -1,0 +1,78 @@
+"""Question 4 of the brief: scenario probabilities with intervals, the reference class and signposts."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from dyadic.errors import DyadicError
+from dyadic.framework.futures import futures
+from dyadic.sources.registry import packaged_csv
+from dyadic.store import Store
+
+
+def continuity_verdict(p: pd.DataFrame) -> tuple[str, str]:
+    """Rule: agrees when continuity is the most probable scenario at every horizon with its interval above
+    the others' upper bounds; disagrees when another scenario is more probable; cannot tell otherwise."""
+    out = []
+    for hz, g in p.groupby("horizon"):
+        g = g.set_index("scenario")
+        others = g.drop(index="continuity")
+        if g.p.idxmax() != "continuity":
+            return "disagrees", f"at {hz} years {g.p.idxmax()} is more probable than continuity"
+        out.append(g.loc["continuity", "lo"] > others.hi.max())
+    text = "; ".join(f"{hz} years: continuity {g.set_index('scenario').loc['continuity', 'p']:.0%}"
+                     for hz, g in p.groupby("horizon"))
+    return ("agrees", f"continuity is the most probable scenario ({text})") if all(out) else \
+        ("cannot tell", f"continuity is most probable but the intervals overlap ({text})")
+
+
+def alliance_verdict(p: pd.DataFrame) -> tuple[str, str]:
+    """Rule: agrees when the upper bound of P(alliance) within 10 years is under 5%; disagrees when its lower
+    bound exceeds 25%; cannot tell otherwise."""
+    g = p[p.scenario == "alliance"].sort_values("horizon").iloc[-1]
+    why = f"P(alliance within {g.horizon} years) = {g.p:.1%} (90% interval {g.lo:.1%}-{g.hi:.1%})"
+    if g.hi < 0.05:
+        return "agrees", why
+    if g.lo > 0.25:
+        return "disagrees", why
+    return "cannot tell", why
+
+
+def futures_section(store: Store, a: str, b: str, c: str | None, names: dict[str, str]):
+    """Findings, tables, paper verdicts and 'not measured' notes for question 4."""
+    try:
+        r = futures(store, a, b, c, horizons=(5, 10), n_paths=10_000, seed=0)
+    except DyadicError as exc:
+        return [], [], [], [f"Futures not measured: {exc}"]
+    p = r.probabilities
+    findings = []
+    for hz, g in p.groupby("horizon"):
+        parts = ", ".join(f"{x.label.lower()} {x.p:.0%} ({x.lo:.0%}-{x.hi:.0%})" for x in g.itertuples())
+        findings.append(f"Within {hz} years: {parts}; reference class: {html.escape(r.reference[hz].text)} "
+                        f"({r.reference[hz].n_rows:,} dyad-years, {r.reference[hz].n_dyads:,} dyads).")
+    crossed = r.signposts[r.signposts.crossed == True]  # noqa: E712 (None = not measured)
+    if len(crossed):
+        findings.append("Signposts already crossed: " + "; ".join(
+            f"{html.escape(x.signpost)} ({x.current:.3g} in {x.year}, threshold {x.threshold:g})"
+            for x in crossed.itertuples()) + ".")
+    show = p[["horizon", "label", "p", "lo", "hi", "base", "base_lo", "base_hi", "class_n", "class_dyads"]].copy()
+    for col in ("p", "lo", "hi", "base", "base_lo", "base_hi"):
+        show[col] = show[col].map(lambda v: f"{v:.3f}")
+    sp = r.signposts.copy()
+    sp["current"] = sp.current.map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
+    tables = [("Scenario probabilities (method) and reference-class base rates, 90% intervals",
+               show.to_html(index=False, classes="evidence", border=0)),
+              ("Signposts and their current values", sp.to_html(index=False, classes="evidence", border=0)),
+              ("Assumption trail", "<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in r.trail) + "</ul>")]
+    claims = packaged_csv("paper_claims.csv")
+    paper = []
+    for row in claims[claims.measure.isin(["futures", "futures_alliance"])].itertuples():
+        v, why = continuity_verdict(p) if row.measure == "futures" else alliance_verdict(p)
+        paper.append({"quote": row.quote, "section": row.section, "verdict": v, "reason": why})
+    missing = [f"Signpost not measured: {x.signpost} ({x.note})" for x in r.signposts.itertuples()
+               if x.note and x.note != ""]
+    missing.append("The back-test (docs/methods/futures.md) finds the projection does not beat the reference-class "
+                   "base rate on Brier score; read the probabilities with that in mind.")
+    return findings, tables, paper, missing
