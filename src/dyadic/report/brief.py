@@ -21,6 +21,8 @@ from dyadic.indicators.unga import SPLICE_YEAR, UNDL, VOETEN, VoteSelection, pai
 from dyadic.report.charts import to_svg, yearly_lines
 from dyadic.report.nature_section import nature_section
 from dyadic.report.events_section import events_section
+from dyadic.report.futures_section import futures_section
+from dyadic.report.shocks_section import shocks_section
 from dyadic.sources import SOURCES
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
@@ -182,14 +184,17 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
 
     s3 = Section(3, "Shocks", "Did an event (24 February 2022, 20 January 2025, or any date) bring the pair closer "
                  "or push it apart?")
-    s3.not_measured = ["Event studies and change points are not yet computed; the yearly UN voting series above "
-                       "shows the levels around each date without a test."]
+    if store.has_source(UNDL) or store.has_source("gdelt_daily_country_graph"):
+        s3.findings, s3.tables, s3.paper, s3.not_measured = shocks_section(store, a, b, c, names)
     ev_findings, ev_charts, ev_tables = events_section(store, a, b, c, names)  # empty without the daily graph
     s3.findings += ev_findings
     s3.charts += ev_charts
     s3.tables += ev_tables
     s4 = Section(4, "Futures", "Continuity, alliance or degradation, with what probabilities, and what to watch?")
-    s4.not_measured = ["Base rates and projections are not yet computed."]
+    if store.has_source("alliances_atop_cow"):
+        s4.findings, s4.tables, s4.paper, s4.not_measured = futures_section(store, a, b, c, names)
+    else:
+        s4.not_measured = ["Base rates and projections need ATOP alliances: run 'dyadic ingest alliances_atop_cow'."]
     s5 = Section(5, "Third parties", "The strategic triangle, and what-ifs such as a US attempt to pull one partner "
                  "away from the other.")
     if c and finding and finding.third_recent:
