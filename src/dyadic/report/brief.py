@@ -21,6 +21,7 @@ from dyadic.indicators.unga import SPLICE_YEAR, UNDL, VOETEN, VoteSelection, pai
 from dyadic.report.charts import to_svg, yearly_lines
 from dyadic.report.nature_section import nature_section
 from dyadic.report.events_section import events_section
+from dyadic.report.framework_section import framework_sections
 from dyadic.report.futures_section import futures_section
 from dyadic.report.shocks_section import shocks_section
 from dyadic.sources import SOURCES
@@ -158,10 +159,9 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     s1 = Section(1, "Drivers of cooperation",
                  "What drives cooperation (security reassurance, power projection, geopolitical balancing, political "
                  "convergence, economic self-interest, defence cooperation), and how strongly?")
-    s1.not_measured = [
-        "Driver scores are not yet computed. UN voting (question 2 below) is the only input measured so far; "
-        "scores need trade, capabilities, alliances and event data (connectors not yet ingested).",
-    ]
+    fw = framework_sections(store, a, b, c, names) if store.has_source("country_codes") else {}
+    if 1 in fw:
+        s1.findings, s1.charts, s1.tables, s1.paper, s1.not_measured = fw[1]
     s2 = Section(2, "The nature of the relationship",
                  "Alliance, flexible strategic partnership, client or vassal, rivalry? How unequal? How aligned on "
                  "global order?")
@@ -180,7 +180,12 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     s2.charts += na_charts
     s2.tables += na_tables
     s2.paper += na_paper
-    s2.not_measured = [*na_missing, "Asymmetry of capabilities and of trade dependence: not yet in the brief."]
+    s2.not_measured = list(na_missing)
+    if 2 in fw:
+        s2.findings += fw[2][0]
+        s2.charts += fw[2][1]
+        s2.tables += fw[2][2]
+        s2.paper += fw[2][3]
 
     s3 = Section(3, "Shocks", "Did an event (24 February 2022, 20 January 2025, or any date) bring the pair closer "
                  "or push it apart?")
@@ -203,7 +208,12 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
             "UN voting ties of the triangle in the latest year: " + "; ".join(
                 f"{r.dyad} {pct(r.agree)} of {r.n} votes ({rank_text(r.agree_pct)} of dyads)" for r in latest.itertuples()) + "."
         ]
-    s5.not_measured = ["Dittmer configurations and what-ifs need driver scores (question 1): not yet computed."]
+    if 5 in fw:
+        s5.findings += fw[5][0]
+        s5.charts += fw[5][1]
+        s5.tables += fw[5][2]
+        s5.paper += fw[5][3]
+        s5.not_measured = fw[5][4]
     return [s1, s2, s3, s4, s5], coverage
 
 
