@@ -19,5 +19,8 @@ from dyadic.sources.gdelt import GdeltRawSamples  # noqa: E402
 from dyadic.sources.gdelt_graph import GdeltDailyCountryGraph  # noqa: E402
 
 SOURCES.update({cls.name: cls for cls in (GdeltRawSamples, GdeltDailyCountryGraph)})
+from dyadic.sources.ideal_points_published import PublishedIdealPoints  # noqa: E402
+
+SOURCES[PublishedIdealPoints.name] = PublishedIdealPoints
 
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]
