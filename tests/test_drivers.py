@@ -216,3 +216,42 @@ def test_monthly_event_scores(fstore):
     assert m.pct_reassurance.dropna().between(0, 100, inclusive="right").all()
     assert (m.ev_coop_per_k >= 0).all()
     assert len(m) == m.month.nunique()
+
+
+def test_claims_the_framework_tests_are_quoted_verbatim_from_the_paper():
+    import os
+    import re
+    from pathlib import Path
+
+    from dyadic.sources.registry import packaged_csv
+
+    path = Path(os.environ.get("DYADIC_DATA", "")).parent / "seed" / "lo-2025-convergence-and-divergence.md"
+    if not path.is_file():
+        pytest.fail(f"the seed paper is needed at {path}")
+    text = re.sub(r"\s+", " ", path.read_text("utf-8").replace("*", ""))
+    claims = packaged_csv("paper_claims.csv")
+    mine = claims[claims.measure.isin(["drivers", "drivers_top", "nature_label", "asymmetry", "triangle"])]
+    assert {1, 2, 5} <= set(mine.question.astype(int))
+    for r in mine.itertuples():
+        assert re.sub(r"\s+", " ", r.quote) in text, r.claim_id
+
+
+def test_brief_sections_for_questions_1_2_5(fstore):
+    from dyadic.report.framework_section import framework_sections
+
+    names = {"CHN": "China", "RUS": "Russia", "USA": "United States"}
+    fw = framework_sections(fstore, "CHN", "RUS", "USA", names)
+    for q in (1, 2, 5):
+        findings, charts, tables, paper, _ = fw[q]
+        assert findings and tables and paper, q
+        for p in paper:
+            assert p["verdict"] in ("agrees", "disagrees", "cannot tell") and p["reason"]
+    q1 = fw[1][3]
+    # the verdict follows the stated rule on the numbers the finding reports
+    ds = compute_drivers(fstore)
+    p = ds.pair("CHN", "RUS")
+    cfg = ds.config.verdicts
+    row = p[p[list(DRIVERS)].notna().sum(axis=1) >= cfg["many_measured"]].iloc[-1]
+    strong = sum(1 for d in DRIVERS if pd.notna(row[d]) and row[d] >= cfg["strong_pct"])
+    expect = "agrees" if strong >= cfg["many_strong"] else ("disagrees" if strong <= 1 else "cannot tell")
+    assert [x["verdict"] for x in q1 if "encompass" in x["quote"]] == [expect]
