@@ -186,10 +186,10 @@ def test_brief_appendix_numbers_all_verify(cstore):
     reg = cstore.registry()
     names = {x: reg.name(x) for x in ("CHN", "RUS", "USA")}
     sections, _ = build_sections(cstore, "CHN", "RUS", "USA", names)
-    report = brief_claims(cstore, sections)
+    report = brief_claims(cstore, sections, ("CHN", "RUS"))
     judged = [v for v in report.verdicts if v.verdict in ("holds", "off", "contradicted")]
     assert len(judged) >= 5  # the pair's and the triangle's agreement shares, latest year and five-year means
     assert all(v.verdict == "holds" for v in judged), [(v.claim.text, v.reason) for v in judged if v.verdict != "holds"]
     assert {tuple(v.claim.states[:2]) for v in judged} >= {("CHN", "RUS"), ("CHN", "USA"), ("RUS", "USA")}
-    sec = claims_appendix(cstore, sections)
+    sec = claims_appendix(cstore, sections, "CHN", "RUS")
     assert sec.number == 6 and sec.tables and "holds" in sec.tables[0][1]

@@ -234,7 +234,7 @@ def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
     sections, coverage = build_sections(store, a, b, c, names)
     from dyadic.report.claims_section import claims_appendix  # imports Section from here
 
-    sections.append(claims_appendix(store, sections))
+    sections.append(claims_appendix(store, sections, a, b))
     for sec in sections:
         sec.charts = [to_svg(ch) for ch in sec.charts]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.files("dyadic.report") / "templates")),

@@ -67,12 +67,13 @@ def sections_text(sections) -> str:
     return "\n\n".join(paras)
 
 
-def brief_claims(store: Store, sections, year: int | None = None) -> Report:
+def brief_claims(store: Store, sections, pair: tuple[str, str] | None = None, year: int | None = None) -> Report:
     """Check the brief's own statements (its sections' findings) against the store.
 
     Args:
         store: the store the brief was built from.
         sections: the brief's sections.
+        pair: the brief's pair (a statement naming no states is about it).
         year: the brief's date (statements saying 'now' refer to the year before); default: this year.
     """
     if year is None and store.has_table("roll_calls"):
@@ -80,14 +81,14 @@ def brief_claims(store: Store, sections, year: int | None = None) -> Report:
         last = store.con.execute("SELECT max(year) FROM roll_calls WHERE body = 'GA'").fetchone()[0]
         year = None if last is None else int(last) + 1
     text = f"Brief, January {year}\n\n" if year else "Brief\n\n"
-    return check_text(text + sections_text(sections), store, fmt="text", self_citations=[])
+    return check_text(text + sections_text(sections), store, fmt="text", self_citations=[], pair=pair)
 
 
-def claims_appendix(store: Store, sections):
+def claims_appendix(store: Store, sections, a: str | None = None, b: str | None = None):
     """The brief's appendix: each number its findings state, re-measured (a :class:`Section`, numbered 6)."""
     from dyadic.report.brief import Section
 
-    report = brief_claims(store, sections)
+    report = brief_claims(store, sections, (a, b) if a and b else None)
     counts = report.counts()
     judged = [v for v in report.verdicts if v.verdict != "not checkable"]
     sec = Section(6, "Appendix: the brief's own numbers, checked",

@@ -254,7 +254,8 @@ def focal_pair(doc: Document, gaz) -> list[str]:
 
 
 def check_document(doc: Document, store: Store | None = None, vocab: Vocabulary | None = None,
-                   embeddings: bool = False, self_citations: list[str] | None = None) -> Report:
+                   embeddings: bool = False, self_citations: list[str] | None = None,
+                   pair: tuple[str, str] | None = None) -> Report:
     """Check every quantitative statement of a prepared document.
 
     Args:
@@ -264,6 +265,7 @@ def check_document(doc: Document, store: Store | None = None, vocab: Vocabulary 
         embeddings: also match statements by sentence embeddings (needs the ``claims-embed`` extra).
         self_citations: strings whose presence in a fact's citation marks it as quoting this text
             (default: the text's title up to its first colon).
+        pair: the text's main pair, for statements naming no states (default: the two states it names most).
 
     Returns:
         A :class:`Report`.
@@ -282,7 +284,7 @@ def check_document(doc: Document, store: Store | None = None, vocab: Vocabulary 
     if self_citations is None and doc.title:
         marks = [doc.title.split(":")[0].strip().lower()[:60]]
     present = set(store.sources()["name"]) if store is not None else set()
-    ctx = _Context(doc, store, vocab, facts, focal_pair(doc, gaz), [m for m in marks if len(m) >= 8], present)
+    ctx = _Context(doc, store, vocab, facts, list(pair) if pair else focal_pair(doc, gaz), [m for m in marks if len(m) >= 8], present)
     verdicts = [judge(c, ctx) for c in claims]
     notes = [f"curated facts from the {facts_from}"]
     if ctx.focal:
