@@ -38,3 +38,38 @@ def unga(a: str, b: str, start: int | None = None, end: int | None = None, *, so
     finally:
         if st is not store:
             st.close()
+
+
+def ideal_points(states: list[str], start: int | None = None, end: int | None = None, *, distances: bool = False,
+                 n_boot: int = 100, force: bool = False, store: str | Path | Store | None = None) -> pd.DataFrame:
+    """Dynamic UNGA ideal points of states by year, with 90% bootstrap intervals (USA positive).
+
+    Estimates and stores them on first use (or when inputs changed); later calls read the store.
+
+    Args:
+        states: codes or names.
+        start, end: years shown.
+        distances: return ``|theta_a - theta_b|`` for every pair of the given states instead.
+        n_boot: bootstrap replicates when estimating.
+        force: re-estimate even if the stored estimates are current.
+        store: a store path or an open :class:`Store` (must be writable if estimates are missing).
+
+    Returns:
+        ``year, code, theta, lo, hi, se, n_votes``, or ``year, a, b, distance, lo, hi``.
+    """
+    from itertools import combinations
+
+    from dyadic.indicators.ideal_points_table import dyad_distances, estimate_and_store, is_current, positions
+
+    st = store if isinstance(store, Store) else Store.open(store, read_only=False)
+    try:
+        reg = st.registry()
+        codes = [reg.resolve(s) for s in states]
+        if force or not is_current(st, n_boot=n_boot):
+            estimate_and_store(st, n_boot=n_boot, force=force)
+        if distances:
+            return dyad_distances(st, list(combinations(codes, 2)), start, end)
+        return positions(st, codes, start, end)
+    finally:
+        if st is not store:
+            st.close()
