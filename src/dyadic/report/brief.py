@@ -181,6 +181,13 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     s2.tables += na_tables
     s2.paper += na_paper
     s2.not_measured = list(na_missing)
+    if store.has_source(VOETEN) and store.has_source(UNDL):
+        from dyadic.report.ideal_section import ideal_section
+
+        ip = ideal_section(store, a, b, c, names)
+        s2.findings += ip[0]
+        s2.charts += ip[1]
+        s2.tables += ip[2]
     if 2 in fw:
         s2.findings += fw[2][0]
         s2.charts += fw[2][1]
