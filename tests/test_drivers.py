@@ -255,3 +255,33 @@ def test_brief_sections_for_questions_1_2_5(fstore):
     strong = sum(1 for d in DRIVERS if pd.notna(row[d]) and row[d] >= cfg["strong_pct"])
     expect = "agrees" if strong >= cfg["many_strong"] else ("disagrees" if strong <= 1 else "cannot tell")
     assert [x["verdict"] for x in q1 if "encompass" in x["quote"]] == [expect]
+
+
+def test_framework_runs_on_a_store_with_votes_only(unga_store, tmp_path):
+    """Without trade, power, pledges or events, those drivers are not measured and the rest still work."""
+    import shutil
+
+    from dyadic.framework.nature import asymmetry, classify
+    from dyadic.framework.triangle import substitution, triangle
+    from dyadic.store import Store
+
+    votes_only = tmp_path / "votes.duckdb"
+    unga_store.con.execute("CHECKPOINT")
+    shutil.copy(unga_store.path, votes_only)
+    with Store.open(votes_only) as st:
+        for t in ("alliances", "exercises", "trade", "trade_national", "capabilities", "gdp", "milex",
+                  "event_graph_daily", "event_coverage"):
+            if st.has_table(t):
+                st.con.execute(f"DROP TABLE {t}")
+        st.con.execute("DELETE FROM sources WHERE name NOT IN ('country_codes', 'unvotes_voeten_2019', "
+                       "'unga_unsc_votes_undl_scrape')")
+        ds = compute_drivers(st, 2015, 2016)
+        assert len(ds.missing) >= 4
+        for d in ("security_reassurance", "power_projection", "economic_self_interest", "defence_cooperation"):
+            assert ds.data[d].isna().all(), d
+        assert ds.data["political_convergence"].notna().any()
+        c = classify(st, ds, "CHN", "RUS", 2016)
+        assert {k.name: k.holds for k in c.criteria}["defence_pledge"] is None and c.provisional
+        assert asymmetry(ds, "CHN", "RUS")["index"].isna().all()
+        triangle(ds, "USA", "CHN", "RUS")
+        substitution(ds, "RUS", "CHN", "USA")

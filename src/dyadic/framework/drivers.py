@@ -31,6 +31,8 @@ DRIVERS = ("security_reassurance", "power_projection", "geopolitical_balancing",
            "economic_self_interest", "defence_cooperation")
 GRAPH = "gdelt_daily_country_graph"
 PLEDGE_COLS = ("atop_defense", "atop_offense", "atop_neutral", "atop_nonagg", "atop_consult")
+INPUT_COLUMNS = (*PLEDGE_COLS, "unga_agree", "unga_pi", "mme_exercises", "trade", "dep_a", "dep_b", "cinc_a", "cinc_b",
+                 "gdp_a", "gdp_b", "milex_a", "milex_b")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,10 @@ def derive_inputs(data: pd.DataFrame, third: str | None, graph: pd.DataFrame | N
     """
     df = data.copy()
     df["a"], df["b"] = df["a"].astype(str), df["b"].astype(str)
+    # Inputs of sources the store lacks are present but missing, so every later step can read them.
+    for c in INPUT_COLUMNS:
+        if c not in df.columns:
+            df[c] = np.nan
     year = df["year"].astype(int)
     pledges = [c for c in PLEDGE_COLS if c in df.columns]
     # Kinds of pledge in force (0-5): graded, so a consultation pact alone reassures less than a defence pact.
