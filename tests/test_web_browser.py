@@ -70,6 +70,8 @@ def page(browser):
     """A page that records console errors, uncaught exceptions and Content-Security-Policy violations."""
     ctx = browser.new_context(viewport={"width": 1200, "height": 1000}, accept_downloads=True)
     pg = ctx.new_page()
+    pg.set_default_timeout(120_000)  # a pair not seen before computes its sections first
+    pg.set_default_navigation_timeout(120_000)
     pg.problems = []
     pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
     pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
@@ -79,10 +81,13 @@ def page(browser):
     ctx.close()
 
 
+UNGA = 'figure.chart[data-chart-id="2-0"]'  # the UN voting chart of question 2
+
+
 def points(pg) -> int:
-    """Data points drawn (symbols outside the legends)."""
-    return (pg.locator("figure.chart svg .mark-symbol path").count()
-            - pg.locator("figure.chart svg .role-legend .mark-symbol path").count())
+    """Data points drawn in the UN voting chart (symbols outside its legend)."""
+    return (pg.locator(f"{UNGA} svg .mark-symbol path").count()
+            - pg.locator(f"{UNGA} svg .role-legend .mark-symbol path").count())
 
 
 def charts_drawn(pg, n: int = 1) -> None:
@@ -98,7 +103,7 @@ def test_china_russia_page_draws_charts(server, page):
     assert points(page) > 100  # one point per dyad-year
     page.screenshot(path=str(ARTIFACTS / "pair-CHN-RUS-USA.png"), full_page=True)
     # Hovering a point shows its source row.
-    mark = page.locator("figure.chart svg .role-scope .mark-symbol path, figure.chart svg .mark-symbol.role-mark path").nth(40)
+    mark = page.locator(f"{UNGA} svg .mark-symbol.role-mark path").nth(40)
     mark.scroll_into_view_if_needed()
     box = mark.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -106,7 +111,7 @@ def test_china_russia_page_draws_charts(server, page):
                            timeout=5_000)
     tip = page.locator("#vg-tooltip-element").inner_text()
     assert "source" in tip and ("unvotes_voeten_2019" in tip or "unga_unsc_votes_undl_scrape" in tip)
-    page.locator("figure.chart").first.screenshot(path=str(ARTIFACTS / "chart-tooltip.png"))
+    page.locator(UNGA).screenshot(path=str(ARTIFACTS / "chart-tooltip.png"))
     assert page.problems == []
 
 
@@ -122,7 +127,7 @@ def test_year_range_filters_charts_and_downloads(server, page):
     after = points(page)
     assert after == 3 * 11 < before  # three dyads, eleven years
     assert "start=2000" in page.url and "end=2010" in page.url
-    href = page.locator("figure.chart a.dl[data-format=csv]").first.get_attribute("href")
+    href = page.locator(f"{UNGA} a.dl[data-format=csv]").get_attribute("href")
     assert "start=2000" in href and "end=2010" in href
     page.screenshot(path=str(ARTIFACTS / "pair-CHN-RUS-USA-2000-2010.png"))
     assert page.problems == []
@@ -132,7 +137,7 @@ def test_csv_download_matches_the_api(server, page):
     page.goto(f"{server}/pair/CHN/RUS?third=USA&start=1995&end=2024")
     charts_drawn(page)
     with page.expect_download() as info:
-        page.locator("figure.chart a.dl[data-format=csv]").first.click()
+        page.locator(f"{UNGA} a.dl[data-format=csv]").click()
     dl = info.value
     csv = pd.read_csv(dl.path())
     assert dl.suggested_filename == "CHN-RUS-USA-chart-2-0-1995-2024.csv"

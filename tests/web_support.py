@@ -28,7 +28,12 @@ def _make_store(kind: str) -> Path:
 
 
 def web_store(kind: str = "unga") -> Path:
-    """A store file with the UN vote sources (``unga``) or the country registry alone (``registry``)."""
+    """A store file with the UN vote sources (``unga``) or the country registry alone (``registry``).
+
+    ``DYADIC_WEB_TEST_STORE`` names an existing store to use for ``unga`` instead (say, one with every source,
+    to see the pages as the flagship brief shows them); it is only read."""
+    if kind == "unga" and os.environ.get("DYADIC_WEB_TEST_STORE"):
+        return Path(os.environ["DYADIC_WEB_TEST_STORE"])
     try:
         return _make_store(kind)
     except Exception as exc:  # a missing dataset must fail the test, naming it
