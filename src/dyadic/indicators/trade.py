@@ -55,7 +55,14 @@ def _bilateral(store: Store, source: str, start: int | None, end: int | None, pa
         d = d.filter(d.year >= lo)
     if end is not None:
         d = d.filter(d.year <= end)
-    fwd = d.filter(d.reporter < d.partner).select("year", a=d.reporter, b=d.partner, imports_a=d.imports_usd)
+    fwd = d.filter(d.reporter < d.partner)
+    harmonised = store.con.execute("SELECT bool_and(view = 'harmonised') FROM trade WHERE source = ?",
+                                   [source]).fetchone()[0]
+    if harmonised:
+        # One record per dyad (COW): the a-side row already holds b's imports as its exports.
+        return fwd.select("year", a=fwd.reporter, b=fwd.partner, imports_a=fwd.imports_usd,
+                          imports_b=fwd.exports_usd)
+    fwd = fwd.select("year", a=fwd.reporter, b=fwd.partner, imports_a=fwd.imports_usd)
     back = d.filter(d.reporter > d.partner).select("year", a=d.partner, b=d.reporter, imports_b=d.imports_usd)
     j = fwd.outer_join(back, ["year", "a", "b"])
     return j.select(year=ibis.coalesce(j.year, j.year_right), a=ibis.coalesce(j.a, j.a_right),
