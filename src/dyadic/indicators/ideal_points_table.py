@@ -44,14 +44,22 @@ def _key(store: Store, sel: VoteSelection, est: DynamicIdealPoints, n_boot: int)
 
 
 def is_current(store: Store, sel: VoteSelection | None = None, est: DynamicIdealPoints | None = None,
-               n_boot: int = 100) -> bool:
-    """Whether the stored estimates were made from the store's current inputs with these settings."""
+               n_boot: int | None = 100) -> bool:
+    """Whether the stored estimates were made from the store's current inputs with these settings.
+
+    ``n_boot=None`` accepts estimates with any number of bootstrap replicates.
+    """
     if not (store.has_table(TABLE) and store.has_table(RUNS)):
         return False
     sel, est = sel or VoteSelection(), est or DynamicIdealPoints()
-    k = _key(store, sel, est, n_boot)
+    k = _key(store, sel, est, n_boot or 0)
     row = store.con.execute(f"SELECT inputs, selection, params FROM {RUNS} WHERE source = ?", [SOURCE]).fetchone()
-    return row is not None and tuple(row) == (k["inputs"], k["selection"], k["params"])
+    if row is None or tuple(row[:2]) != (k["inputs"], k["selection"]):
+        return False
+    if n_boot is None:
+        stored = {k2: v for k2, v in json.loads(row[2]).items() if k2 != "n_boot"}
+        return stored == json.loads(json.dumps(est.params(), sort_keys=True))
+    return row[2] == k["params"]
 
 
 def estimate_and_store(store: Store, sel: VoteSelection | None = None, est: DynamicIdealPoints | None = None,

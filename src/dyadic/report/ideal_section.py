@@ -1,7 +1,9 @@
 """Brief content for question 2 (alignment on global order): dynamic UNGA ideal points of the pair and the third
 party, with 90% bootstrap intervals, the pair's distance and each partner's distance from the third party.
 
-Reads the stored ``ideal_points`` table; estimates only when the store holds no current estimates.
+Reads the stored ``ideal_points`` table; estimates only when the store holds no current estimates, and then
+with a small, time-boxed bootstrap (``BRIEF_BOOT`` replicates) so that writing a brief stays quick; run
+``dyadic ideal --n-boot 100 --force`` for full intervals.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import pandas as pd
 
 from dyadic.indicators.ideal_points_table import dyad_distances, estimate_and_store, is_current, positions
 from dyadic.store import Store
+
+BRIEF_BOOT = 20
+BRIEF_BOOT_SECONDS = 120.0
 
 
 def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, str],
@@ -26,12 +31,12 @@ def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, 
     Returns:
         (findings, charts, tables); all empty when there are no estimates and the store is read-only.
     """
-    if not is_current(store):
+    if not is_current(store, n_boot=None):
         if store.read_only:
             if not store.has_table("ideal_points"):
                 return [], [], []
         else:
-            estimate_and_store(store)
+            estimate_and_store(store, n_boot=BRIEF_BOOT, seconds=BRIEF_BOOT_SECONDS)
     codes = [x for x in (a, b, c) if x]
     pos = positions(store, codes, start)
     if pos.empty:
