@@ -124,18 +124,19 @@ class Store:
         return Registry(states, spells)
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()``, remembered under ``key`` while the store is open read-only.
+        """``compute()``, remembered under ``key`` until this store next writes.
 
-        A read-only store's data cannot change while it is open (DuckDB refuses writers meanwhile), so a
-        result computed from it stays valid; a writable store, or a read-only one sharing this process's
-        writable database, computes every time. The oldest of more than
-        MEMO_SIZE results is dropped. Not thread-safe: callers sharing a store across threads hold a lock.
+        A read-only store's data cannot change while it is open (DuckDB refuses writers meanwhile); a writable
+        store changes its data only through :meth:`transaction`, which forgets every remembered result when it
+        commits. A read-only store sharing this process's writable database (written through another object)
+        computes every time. The oldest of more than MEMO_SIZE results is dropped. Not thread-safe: callers
+        sharing a store across threads hold a lock.
 
         Args:
             key: hashable description of the computation (function name and its arguments).
             compute: makes the result; the caller must not modify what it gets back.
         """
-        if not self.read_only or self._memo is None:
+        if self._memo is None:
             return compute()
         if key in self._memo:
             self._memo[key] = self._memo.pop(key)  # most recently used last
@@ -172,6 +173,8 @@ class Store:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+        if self._memo is not None:
+            self._memo.clear()  # results computed before the write may no longer hold
 
     def recorded_sha(self, name: str) -> str | None:
         row = self.con.execute("SELECT sha256 FROM sources WHERE name = ?", [name]).fetchone()

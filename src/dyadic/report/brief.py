@@ -28,8 +28,11 @@ from dyadic.sources import SOURCES
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
-#: sources the brief reads (ingested on demand by ``dyadic brief``).
-NEEDS = ("country_codes", VOETEN, UNDL)
+#: sources the brief reads, ingested on demand by ``dyadic brief``; the UN votes are required, the rest fill
+#: their sections when they can be had (a section whose data are missing says so).
+REQUIRED = ("country_codes", VOETEN, UNDL)
+NEEDS = REQUIRED + ("cow_trade", "imf_dots_multiatsm", "cow_nmc", "sipri_milex", "wb_gdp", "alliances_atop_cow",
+                    "mme_military_exercises", "curated_facts", "gdelt_daily_country_graph")
 
 
 @dataclass

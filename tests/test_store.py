@@ -1,0 +1,33 @@
+"""Store memo: results are reused until the store writes."""
+
+from dyadic.store import Store
+
+
+def test_cached_until_a_write(tmp_path):
+    st = Store.open(tmp_path / "s.duckdb")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return st.con.execute("SELECT count(*) FROM sources").fetchone()[0]
+
+    assert st.cached("n", compute) == 0 and st.cached("n", compute) == 0
+    assert len(calls) == 1
+    with st.transaction() as con:
+        con.execute("INSERT INTO sources (name) VALUES ('x')")
+    assert st.cached("n", compute) == 1  # the write made the remembered result stale
+    assert len(calls) == 2
+    st.close()
+
+
+def test_failed_write_keeps_memo_valid(tmp_path):
+    st = Store.open(tmp_path / "s.duckdb")
+    st.cached("n", lambda: 0)
+    try:
+        with st.transaction() as con:
+            con.execute("INSERT INTO sources (name) VALUES ('x')")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert st.cached("n", lambda: 99) == 0  # rolled back: nothing changed
+    st.close()
