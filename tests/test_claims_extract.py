@@ -145,6 +145,15 @@ def test_markup_is_not_read_as_numbers_and_positions_are_true():
     assert c.value == 94e9 and c.period == "2014" and doc.title == "T"
 
 
+@pytest.mark.parametrize("text", [
+    "China and Russia agreed on 70% of votes in 2022 (90% interval 65% to 75%).",
+    "Ideal points of China and Russia in 2022 (90% bootstrap intervals) are close.",
+])
+def test_confidence_levels_are_not_shares(text):
+    cs, _ = claims_of(text)
+    assert all(c.value != 90 or c.kind == "confidence level" for c in cs), [(c.kind, c.value) for c in cs]
+
+
 def test_text_without_numbers_has_no_claims():
     assert extract(from_string("Nothing here is quantified, only words.", "text"), GAZ) == []
 

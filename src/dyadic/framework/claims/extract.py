@@ -489,7 +489,8 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
                 made.append(("ratio", q, {}))
             elif q.kind == "money":
                 made.append(("amount", q, {}))
-            elif q.kind == "percent" and re.match(r"\s*(?:confidence|credible|prediction)?\s*(?:interval|confidence|CI\b)",
+            elif q.kind == "percent" and re.match(r"\s*(?:(?:confidence|credible|prediction|bootstrap|posterior|residual-bootstrap)\s+)*"
+                                                  r"(?:intervals?|confidence|CI\b)",
                                                   sent[q.end - s0:q.end - s0 + 30], re.I):
                 made.append(("confidence level", q, {}))  # '90% interval': a level of confidence, not a share
             elif q.kind == "percent" and re.search(r"\b(?:top|bottom)\s*$", head, re.I):
