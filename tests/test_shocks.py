@@ -75,7 +75,8 @@ def test_event_study_seed_reproducible_and_errors():
         EventStudy().fit(y, "2000-01-01", "week")
 
 
-@hsettings(max_examples=25, deadline=None)
+# Derandomised: the same 25 examples every run, so CI cannot pass or fail by the draw.
+@hsettings(max_examples=25, deadline=None, derandomize=True)
 @given(st.lists(st.integers(20, 80), min_size=1, max_size=3, unique=True), st.integers(0, 10_000))
 def test_change_points_found_within_tolerance(positions, seed):
     rng = np.random.default_rng(seed)
