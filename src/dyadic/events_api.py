@@ -5,12 +5,13 @@ The CLI (``dyadic gdelt ...``, ``dyadic events ...``) calls these functions.
 
 from __future__ import annotations
 
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
-from dyadic.sources.base import sha256_of
 from dyadic.sources.gdelt import ActorRule, Filters, GdeltEvents
 from dyadic.store import IngestSummary, Store
 
@@ -35,19 +36,29 @@ def ingest_gdelt(store: Store, paths: str | Path | Iterable[str | Path], *, rule
     source = GdeltEvents(paths, rule, filters)
     source.name = name
     found = source.locate(None)
-    files = {f: {"path": str(p), "sha256": sha256_of(p) if checksum else None, "bytes": p.stat().st_size}
-             for f, p in found.items()}
-    digest = "+".join(str(files[f]["sha256"] or files[f]["bytes"]) for f in sorted(files))
     registry = store.registry()
     from dyadic.sources.gdelt import EventScan, scan_files
 
     scan = EventScan()
+    # Hashing runs in a thread while DuckDB reads (hashlib releases the GIL): the SHA-256 pass over the
+    # input then costs little wall time instead of a second sequential read.
+    pool = ThreadPoolExecutor(1)
+    hashes = pool.submit(lambda: {f: _sha256(p) for f, p in found.items()}) if checksum else None
     try:
         result = scan_files(list(found.values()), registry, name, rule, filters, progress=progress, scan=scan)
+        sums = hashes.result() if hashes else {}
+        files = {f: {"path": str(p), "sha256": sums.get(f), "bytes": p.stat().st_size} for f, p in found.items()}
+        digest = "+".join(str(files[f]["sha256"] or files[f]["bytes"]) for f in sorted(files))
         rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
     finally:
+        pool.shutdown(cancel_futures=True)
         scan.close()
     return IngestSummary(name, "ingested", rows, result.unmapped, result.notes)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def events(a: str, b: str, start: str | None = None, end: str | None = None, *, freq: str = "month",
