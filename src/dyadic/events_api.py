@@ -49,7 +49,13 @@ def ingest_gdelt(store: Store, paths: str | Path | Iterable[str | Path], *, rule
         sums = hashes.result() if hashes else {}
         files = {f: {"path": str(p), "sha256": sums.get(f), "bytes": p.stat().st_size} for f, p in found.items()}
         digest = "+".join(str(files[f]["sha256"] or files[f]["bytes"]) for f in sorted(files))
-        rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
+        # Row order in the store carries no meaning: without it DuckDB inserts the event stream in parallel.
+        order = store.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+        store.con.execute("SET preserve_insertion_order = false")
+        try:
+            rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
+        finally:
+            store.con.execute(f"SET preserve_insertion_order = {str(bool(order)).lower()}")
     finally:
         pool.shutdown(cancel_futures=True)
         scan.close()
