@@ -24,6 +24,7 @@ All joins run in DuckDB on the in-memory frames; no Python loop touches rows.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
@@ -177,7 +178,13 @@ def _check_free(panel: Panel, cols: list[str], step: str) -> None:
 
 
 def _codes(values: pd.Series, cats: pd.Index) -> np.ndarray:
-    return pd.Categorical(values.astype(str), categories=cats).codes.astype(np.int64)
+    """Position of each value in ``cats`` (-1 when absent or missing), via its distinct values only."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniq = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniq = pd.factorize(values.to_numpy())
+    lookup = np.append(cats.get_indexer(pd.Index(uniq).astype(str)), -1)  # code -1 (missing) -> -1
+    return lookup[codes].astype(np.int64)
 
 
 def _join(panel: Panel, right: pd.DataFrame, cols: list[str], symmetric: bool = True,
@@ -204,11 +211,11 @@ def _join(panel: Panel, right: pd.DataFrame, cols: list[str], symmetric: bool = 
         ia, ib = np.minimum(ia, ib), np.maximum(ia, ib)
     pkey = (year * k + ia) * k + ib
     ra, rb = _codes(right["a"], cats), _codes(right["b"], cats)
-    known = (ra >= 0) & (rb >= 0)
-    right = right[known].reset_index(drop=True)
-    rkey = (right["year"].to_numpy().astype(np.int64) * k + ra[known]) * k + rb[known]
-    order = np.argsort(rkey, kind="stable")
-    rkey = rkey[order]
+    known = np.flatnonzero((ra >= 0) & (rb >= 0))  # positions in ``right``: its columns are never copied
+    rkey = (right["year"].to_numpy()[known].astype(np.int64) * k + ra[known]) * k + rb[known]
+    srt = np.argsort(rkey, kind="stable")
+    order = known[srt]
+    rkey = rkey[srt]
     pos = np.minimum(np.searchsorted(rkey, pkey), max(len(rkey) - 1, 0))
     hit = (rkey[pos] == pkey) if len(rkey) else np.zeros(len(pkey), dtype=bool)
     idx = np.where(hit, order[pos] if len(rkey) else 0, -1)
@@ -259,7 +266,7 @@ def _build(vals: np.ndarray, valid: np.ndarray, dtype) -> pd.api.extensions.Exte
     if kind in ("i", "u"):
         return pd.arrays.IntegerArray(vals.astype(getattr(dtype, "numpy_dtype", dtype)), ~valid)
     if kind == "f":
-        return np.where(valid, vals.astype(np.float64), np.nan)
+        return np.where(valid, vals.astype(np.float64, copy=False), np.nan)
     out = vals.astype(object)
     out[~valid] = None
     return out
@@ -450,6 +457,11 @@ def _add_external(panel: Panel, store: Store, step: str, frame: pd.DataFrame, so
     _check_free(panel, cols, step)
     swap = _suffix_swaps(cols)
     data = _join(panel, frame, cols, swap=swap if panel.directed else None)
+    return _finish_external(panel, store, step, data, cols, sources, note)
+
+
+def _finish_external(panel: Panel, store: Store, step: str, data: pd.DataFrame, cols: list[str],
+                     sources: list[str], note: str) -> Panel:
     if panel.directed:
         # Ratios and asymmetries of a to b change meaning with the order; a directed panel keeps them only
         # where a < b (the _a/_b columns carry the same information for every row).
@@ -478,8 +490,12 @@ def add_trade(panel: Panel, store: Store) -> Panel:
     and ``wb_gdp`` (the function names what to ingest when they are absent). Cite: Barbieri & Keshk, COW Trade
     4.0; World Bank WDI GDP.
     """
+    import inspect
+
     fn = _indicator("dyadic.indicators.trade", "trade_dyad_years", "add_trade")
-    frame = fn(store, panel.start, panel.end)
+    # Codes as Arrow dictionaries when the function offers it: no million Python strings to build and match.
+    fast = {"categorical": True} if "categorical" in inspect.signature(fn).parameters else {}
+    frame = fn(store, panel.start, panel.end, **fast)
     return _add_external(panel, store, "trade", frame, ["cow_trade", "wb_gdp"],
                          "values as reported by the trade indicators; missing outside each source's years")
 
@@ -493,9 +509,40 @@ def add_power(panel: Panel, store: Store) -> Panel:
     ``wb_gdp`` for those columns). Cite: Singer, Bremer & Stuckey (1972), NMC 7.0; SIPRI; World Bank.
     """
     fn = _indicator("dyadic.indicators.power", "power_dyad_years", "add_power")
-    frame = fn(store, panel.start, panel.end)
-    return _add_external(panel, store, "power", frame, ["cow_nmc", "sipri_milex", "wb_gdp"],
-                         "values as reported by the power indicators; missing outside each source's years")
+    module = sys.modules["dyadic.indicators.power"]  # imported by _indicator
+    if not hasattr(module, "power_state_years"):
+        frame = fn(store, panel.start, panel.end)
+        return _add_external(panel, store, "power", frame, ["cow_nmc", "sipri_milex", "wb_gdp"],
+                             "values as reported by the power indicators; missing outside each source's years")
+    cols = [c for c in module.DYAD_COLUMNS if c not in ("year", "a", "b")]
+    _check_free(panel, cols, "add_power")
+    # The values of joining power_dyad_years, without forming all ~1.3 M pairs of states: each side is looked
+    # up in a (year, state) table. A dyad-year has values only when both sides have a state-year row, as there.
+    sy = module.power_state_years(store, panel.start, panel.end)
+    data = panel.data
+    cats = data["a"].cat.categories
+    ns, y0 = len(cats), panel.start
+    code = _codes(sy["code"], cats)
+    mine = code >= 0
+    slot = (sy["year"].to_numpy()[mine].astype(np.int64) - y0) * ns + code[mine]
+    size = (panel.end - y0 + 1) * ns
+    has = np.zeros(size, dtype=bool)
+    has[slot] = True
+    year = data["year"].to_numpy().astype(np.int64) - y0
+    ka = year * ns + data["a"].cat.codes.to_numpy()
+    kb = year * ns + data["b"].cat.codes.to_numpy()
+    both = has[ka] & has[kb]
+    out = data.copy(deep=False)
+    for m in module.MEASURES:
+        table = np.full(size, np.nan)
+        table[slot] = sy[m].to_numpy(dtype=np.float64, na_value=np.nan)[mine]
+        va = np.where(both, table[ka], np.nan)
+        vb = np.where(both, table[kb], np.nan)
+        out[f"{m}_a"], out[f"{m}_b"] = va, vb
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{m}_ratio"] = np.where(vb != 0, va / vb, np.nan)  # SQL: x_a / nullif(x_b, 0)
+    return _finish_external(panel, store, "power", out, cols, ["cow_nmc", "sipri_milex", "wb_gdp"],
+                            "values as reported by the power indicators; missing outside each source's years")
 
 
 #: name -> function, for ``dyadic panel --add``

@@ -83,6 +83,20 @@ def power_dyad_years(store: Store, start: int | None = None, end: int | None = N
     return run(store, _dyads(store, start, end), DYAD_COLUMNS)
 
 
+def power_state_years(store: Store, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+    """CINC, GDP and military spending of every state-year any power source covers (the sides of
+    :func:`power_dyad_years`, which pairs exactly these rows: a dyad-year exists when both states have one).
+
+    Needs ``cow_nmc``, ``wb_gdp`` and ``sipri_milex`` ingested.
+
+    Returns:
+        Columns year, code, cinc, gdp, milex (missing where that source has no value).
+    """
+    check_years(start, end)
+    store.require(*POWER_SOURCES)
+    return run(store, _state_years(store, start, end), ["year", "code", *MEASURES])
+
+
 def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int | None = None,
                window: int = 5) -> pd.DataFrame:
     """Power levels, ratios and ratio trends of one pair by year, oriented as asked (ratio = a / b).

@@ -70,7 +70,7 @@ def _bilateral(store: Store, source: str, start: int | None, end: int | None, pa
 
 
 def _indicators(store: Store, source: str, start: int | None, end: int | None,
-                pair: tuple[str, str] | None) -> pd.DataFrame:
+                pair: tuple[str, str] | None, categorical: bool = False) -> pd.DataFrame:
     con = store.ibis()
     bil = _bilateral(store, source, start, end, pair)
     bil = bil.mutate(trade=bil.imports_a + bil.imports_b)
@@ -100,22 +100,34 @@ def _indicators(store: Store, source: str, start: int | None, end: int | None,
     )
     if start is not None:
         out = out.filter(out.year >= start)
-    return run(store, out, DYAD_COLUMNS)
+    return run(store, out, DYAD_COLUMNS, categorical)
 
 
-def run(store: Store, expr, columns: list[str]) -> pd.DataFrame:
+def run(store: Store, expr, columns: list[str], categorical: bool = False) -> pd.DataFrame:
     """Execute an Ibis expression on the store's DuckDB connection; missing values come back as NaN.
 
     Ibis's own pandas conversion is several times slower on a million rows than DuckDB's; the SQL is the
     same either way.
+
+    Args:
+        categorical: return ``a`` and ``b`` as categoricals. They travel as Arrow dictionaries, so a million
+            rows never become two million Python strings (about half the time of a panel step).
     """
-    df = store.con.execute(str(store.ibis().compile(expr))).df()
+    sql = str(store.ibis().compile(expr))
+    if categorical:
+        tbl = store.con.execute(sql).fetch_arrow_table()
+        for name in ("a", "b"):
+            i = tbl.column_names.index(name)
+            tbl = tbl.set_column(i, name, tbl.column(i).dictionary_encode())
+        df = tbl.to_pandas()
+    else:
+        df = store.con.execute(sql).df()
     df["year"] = df["year"].astype("int32")
-    return df[columns]
+    return df if list(df.columns) == columns else df[columns]  # selecting copies every column
 
 
 def trade_dyad_years(store: Store, start: int | None = None, end: int | None = None, *,
-                     source: str = COW) -> pd.DataFrame:
+                     source: str = COW, categorical: bool = False) -> pd.DataFrame:
     """Trade indicators for every non-directed dyad-year a source covers.
 
     Needs ``cow_trade`` (or the chosen source) and ``wb_gdp`` ingested.
@@ -125,6 +137,7 @@ def trade_dyad_years(store: Store, start: int | None = None, end: int | None = N
         start, end: first and last year (inclusive).
         source: ``cow_trade`` (all states, 1870-2014; the default) or ``imf_dots_multiatsm`` (6 economies,
             1948-2020, no world totals so ``dep_*`` are missing).
+        categorical: ``a`` and ``b`` as categoricals rather than strings (faster on all dyad-years).
 
     Returns:
         Columns year, a, b (a < b), imports_a, imports_b, trade, total_trade_a, total_trade_b, dep_a, dep_b,
@@ -136,7 +149,7 @@ def trade_dyad_years(store: Store, start: int | None = None, end: int | None = N
         raise RequestError(f"trade source must be one of {', '.join(TRADE_SOURCES)}, not '{source}'")
     check_years(start, end)
     store.require(source, GDP)
-    return _indicators(store, source, start, end, None)
+    return _indicators(store, source, start, end, None, categorical)
 
 
 def source_years(store: Store, source: str) -> tuple[int, int]:
