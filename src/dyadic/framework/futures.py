@@ -71,42 +71,61 @@ def load_scenarios(path: str | Path | None = None) -> dict:
 def history(store: Store, rising_years: int = 5) -> pd.DataFrame:
     """Dyad-year history for base rates and back-tests (non-directed, ``a < b``).
 
+    Built once per store until it next writes (:meth:`Store.cached`), so every pair a process asks about
+    after the first reuses it. Do not modify the frame returned.
+
     Returns:
         year, a, b, dyad (int id), agree, pct (percentile of ``agree`` among dyads that year, 0-100),
         pact (ATOP defence pledge 0/1, missing after 2018), ratio (CINC ratio >= 1, missing outside NMC),
         ratio_change (log change of the ratio over ``rising_years``).
     """
+    return store.cached(("futures.history", rising_years), lambda: build_history(store, rising_years))
+
+
+def build_history(store: Store, rising_years: int = 5) -> pd.DataFrame:
+    """:func:`history` computed afresh (no memo). Joins on the panel's integer state codes throughout."""
     from dyadic.indicators.panel import add_alliances, add_unga, create_dyadyears
 
     last = store.con.execute("SELECT max(year) FROM roll_calls WHERE body = 'GA'").fetchone()[0]
     if last is None:
         raise DyadicError("no UN General Assembly votes in the store: run 'dyadic ingest "
                           "unvotes_voeten_2019 unga_unsc_votes_undl_scrape' first.")
-    p = create_dyadyears(store, 1946, int(last))
+    y0 = 1946
+    p = create_dyadyears(store, y0, int(last))
     p = add_alliances(add_unga(p, store, indicators=("agree",)), store, datasets=("atop",))
-    d = p.data[["year", "a", "b", "unga_agree", "atop_defense"]].rename(
-        columns={"unga_agree": "agree", "atop_defense": "pact"})
-    d["a"], d["b"] = d.a.astype(str), d.b.astype(str)  # categories again at the end (fast pair lookups)
+    data = p.data
+    cats = data["a"].cat.categories  # sorted codes, shared by a and b
+    ia, ib = data["a"].cat.codes.to_numpy(), data["b"].cat.codes.to_numpy()
+    year = data["year"].to_numpy()
+    d = pd.DataFrame({"year": data["year"], "a": data["a"], "b": data["b"], "agree": data["unga_agree"],
+                      "pact": data["atop_defense"].astype("float64")})
     d["pct"] = d.groupby("year").agree.rank(pct=True, method="average") * 100
-    d["pact"] = d.pact.astype("float64")
     if store.has_source(NMC):
-        cap = store.con.execute("SELECT year, code, cinc FROM capabilities WHERE source = ? AND cinc > 0",
-                                [NMC]).df()
-        ca = cap.rename(columns={"code": "a", "cinc": "ca"})
-        cb = cap.rename(columns={"code": "b", "cinc": "cb"})
-        d = d.merge(ca, on=["year", "a"], how="left").merge(cb, on=["year", "b"], how="left")
-        d["ratio"] = np.maximum(d.ca, d.cb) / np.minimum(d.ca, d.cb)
-        d = d.drop(columns=["ca", "cb"])
+        cap = store.con.execute("SELECT year, code, cinc FROM capabilities WHERE source = ? AND cinc > 0 "
+                                "AND year BETWEEN ? AND ?", [NMC, y0, int(last)]).df()
+        ci = cats.get_indexer(cap["code"])
+        ok = ci >= 0
+        table = np.full((int(last) - y0 + 1) * len(cats), np.nan)
+        table[(cap["year"].to_numpy()[ok] - y0) * len(cats) + ci[ok]] = cap["cinc"].to_numpy()[ok]
+        row = (year.astype(np.int64) - y0) * len(cats)
+        ca, cb = table[row + ia], table[row + ib]
+        d["ratio"] = np.maximum(ca, cb) / np.minimum(ca, cb)
     else:
         d["ratio"] = np.nan
-    d = d.sort_values(["a", "b", "year"]).reset_index(drop=True)
-    d["dyad"] = d.groupby(["a", "b"], sort=False).ngroup()
-    lr = np.log(d.ratio)
-    prev = d[["dyad", "year"]].assign(year=d.year + rising_years, lr_prev=lr)
-    d = d.merge(prev, on=["dyad", "year"], how="left")
-    d["ratio_change"] = lr - d.lr_prev
-    d["a"], d["b"] = d.a.astype("category"), d.b.astype("category")
-    return d.drop(columns=["lr_prev"])
+    # Codes are in the codes' alphabetical order, so this is the order of (a, b, year) as strings.
+    d = d.iloc[np.lexsort((year, ib, ia))].reset_index(drop=True)
+    sa, sb = d["a"].cat.codes.to_numpy(), d["b"].cat.codes.to_numpy()
+    new = np.r_[True, (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])]
+    d["dyad"] = np.cumsum(new) - 1
+    lr = np.log(d.ratio.to_numpy())
+    span = int(last) - y0 + rising_years + 1
+    key = d["dyad"].to_numpy() * span + (d["year"].to_numpy().astype(np.int64) - y0)
+    want = key - rising_years  # the same dyad `rising_years` earlier (keys are sorted: dyad, then year)
+    pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
+    found = (key[pos] == want) & (d["year"].to_numpy() - rising_years >= y0)
+    d["ratio_change"] = lr - np.where(found, lr[pos], np.nan)
+    d["a"], d["b"] = d.a.cat.remove_unused_categories(), d.b.cat.remove_unused_categories()
+    return d
 
 
 def outcomes(h: pd.DataFrame, horizon: int, drop: float = 15.0) -> pd.Series:
