@@ -15,6 +15,9 @@ import pandas as pd
 from dyadic.sources.gdelt import ActorRule, Filters, GdeltEvents
 from dyadic.store import IngestSummary, Store
 
+#: DuckDB memory limit of the store's connection while it writes an events source.
+STORE_MEMORY = "256MB"
+
 
 def ingest_gdelt(store: Store, paths: str | Path | Iterable[str | Path], *, rule: ActorRule = ActorRule(),
                  filters: Filters = Filters(), name: str = GdeltEvents.name, checksum: bool = True,
@@ -50,12 +53,16 @@ def ingest_gdelt(store: Store, paths: str | Path | Iterable[str | Path], *, rule
         files = {f: {"path": str(p), "sha256": sums.get(f), "bytes": p.stat().st_size} for f, p in found.items()}
         digest = "+".join(str(files[f]["sha256"] or files[f]["bytes"]) for f in sorted(files))
         # Row order in the store carries no meaning: without it DuckDB inserts the event stream in parallel.
-        order = store.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-        store.con.execute("SET preserve_insertion_order = false")
+        # The store's own memory limit (DuckDB's default: most of the RAM) would let its buffer pool grow with
+        # the input; while it writes, it is held to STORE_MEMORY so the ingest's peak stays flat.
+        order, limit = store.con.execute("SELECT current_setting('preserve_insertion_order'), "
+                                         "current_setting('memory_limit')").fetchone()
+        store.con.execute(f"SET preserve_insertion_order = false; SET memory_limit = '{STORE_MEMORY}'")
         try:
             rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
         finally:
-            store.con.execute(f"SET preserve_insertion_order = {str(bool(order)).lower()}")
+            store.con.execute(f"SET preserve_insertion_order = {str(bool(order)).lower()}; "
+                              f"SET memory_limit = '{limit}'")
     finally:
         pool.shutdown(cancel_futures=True)
         scan.close()
