@@ -184,6 +184,13 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     s2.tables += na_tables
     s2.paper += na_paper
     s2.not_measured = list(na_missing)
+    from dyadic.report.structure_section import structure_section
+
+    st_findings, st_charts, st_tables, st_missing = structure_section(store, a, b, names)
+    s2.findings += st_findings
+    s2.charts += st_charts
+    s2.tables += st_tables
+    s2.not_measured += st_missing
     if store.has_source(VOETEN) and store.has_source(UNDL):
         from dyadic.report.ideal_section import ideal_section
 
