@@ -5,6 +5,7 @@ naming the dataset."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,35 @@ def unga_store(settings) -> Store:
     ingest(st, settings, UNGA_SOURCES)
     yield st
     st.close()
+
+
+def truncate(path: Path, keep: float = 0.5) -> None:
+    """Cut a file to the first ``keep`` share of its bytes (a download that stopped half-way)."""
+    raw = path.read_bytes()
+    path.write_bytes(raw[: int(len(raw) * keep)])
+
+
+@pytest.fixture()
+def source_lab(tmp_path):
+    """Factory: writable private copies of a staged source (and the registry) and a store already holding it.
+
+    ``make(source)`` returns ``(settings, store, data_dir)``; tests corrupt the copies and re-ingest.
+    """
+    opened = []
+
+    def make(source: str):
+        data = tmp_path / "data"
+        for name in ["country_codes", source]:
+            if not (data / name).exists():
+                shutil.copytree(source_dir(name), data / name)
+                for f in (data / name).iterdir():
+                    f.chmod(0o644)
+        settings = Settings.resolve(data=data, store=tmp_path / "s.duckdb", cache=tmp_path / "cache")
+        st = Store.open(settings.store_path)
+        opened.append(st)
+        ingest(st, settings, [source])
+        return settings, st, data
+
+    yield make
+    for st in opened:
+        st.close()

@@ -1,6 +1,5 @@
 """Power connectors and indicators on the staged real data: NMC, SIPRI, World Bank GDP; ratios and trends."""
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,13 +8,12 @@ import pyreadr
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from dyadic.config import Settings
 from dyadic.errors import NotIngestedError, SourceFormatError
 from dyadic.indicators.power import DYAD_COLUMNS, power_dyad_years, power_pair, ratio_trends, rolling_trend
 from dyadic.sources.power import WorldBankGdp
 from dyadic.store import Store, ingest
 
-from conftest import data_settings, source_dir
+from conftest import data_settings, source_dir, truncate
 
 SOURCES = ["cow_nmc", "sipri_milex", "wb_gdp"]
 FIXTURES = Path(__file__).parent / "fixtures" / "power"
@@ -165,29 +163,10 @@ def test_world_bank_api_csv_layout(pstore):
 
 
 @pytest.fixture()
-def lab(tmp_path):
-    opened = []
-
-    def make(source):
-        data = tmp_path / "data"
-        for name in ["country_codes", source]:
-            shutil.copytree(source_dir(name), data / name)
-            for f in (data / name).iterdir():
-                f.chmod(0o644)
-        settings = Settings.resolve(data=data, store=tmp_path / "s.duckdb", cache=tmp_path / "cache")
-        store = Store.open(settings.store_path)
-        opened.append(store)
-        ingest(store, settings, [source])
-        return settings, store, data
-
-    yield make
-    for s in opened:
-        s.close()
+def lab(source_lab):
+    return source_lab
 
 
-def truncate(path, keep):
-    raw = path.read_bytes()
-    path.write_bytes(raw[: int(len(raw) * keep)])
 
 
 def sipri_bad_cell(path):

@@ -1,16 +1,14 @@
 """Trade connectors on the staged real data: published figures, mirror views kept apart, bad files."""
 
-import shutil
 
 import pandas as pd
 import pyreadr
 import pytest
 
-from dyadic.config import Settings
 from dyadic.errors import SourceFormatError
 from dyadic.store import Store, ingest
 
-from conftest import data_settings, source_dir
+from conftest import data_settings, source_dir, truncate
 
 TRADE_SOURCES = ["cow_trade", "imf_dots_multiatsm", "us_census_usa_china_monthly"]
 
@@ -117,30 +115,10 @@ SNAP = ["trade", "trade_national", "trade_monthly", "sources", "states"]
 
 
 @pytest.fixture()
-def lab(tmp_path):
-    """Factory: private copies of one trade source's files and a store that already holds it."""
-    opened = []
-
-    def make(source):
-        data = tmp_path / "data"
-        for name in ["country_codes", source]:
-            shutil.copytree(source_dir(name), data / name)
-            for f in (data / name).iterdir():
-                f.chmod(0o644)
-        settings = Settings.resolve(data=data, store=tmp_path / "s.duckdb", cache=tmp_path / "cache")
-        st = Store.open(settings.store_path)
-        opened.append(st)
-        ingest(st, settings, [source])
-        return settings, st, data
-
-    yield make
-    for st in opened:
-        st.close()
+def lab(source_lab):
+    return source_lab
 
 
-def truncate(path, keep=0.5):
-    raw = path.read_bytes()
-    path.write_bytes(raw[: int(len(raw) * keep)])
 
 
 def edit_census(path, fn):
