@@ -5,7 +5,8 @@
 - duckdb: a SQL self-join on roll call, grouped by year and pair;
 - pandas: the straightforward pandas self-join (``merge`` on rcid, then ``groupby``).
 
-Each method runs in its own fresh process so that its peak memory (max RSS) is its own.
+Each method runs in its own fresh process so that its peak memory (max RSS) is its own. Times start after
+each method's imports (NumPy and DuckDB for the bound; dyadic, with its Ibis DuckDB backend, for dyadic).
 
     DYADIC_DATA=../shared/data python bench/unga.py [--skip-pandas] [--repeat 3]
 """

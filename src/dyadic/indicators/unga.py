@@ -27,8 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import ibis
+import ibis.backends.duckdb  # noqa: F401  (its SQL compilers take ~0.25 s to import: pay it at import, once)
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from dyadic.errors import RequestError
 from dyadic.store import Store
@@ -98,8 +101,6 @@ class VoteSelection:
 
 def selection_expr(store: Store, sel: VoteSelection):
     """The votes a selection keeps, as an engine-portable Ibis expression (year, rcid, code, vote)."""
-    import ibis
-
     con = store.ibis()
     rc, votes = con.table("roll_calls"), con.table("votes")
     parts = []
@@ -126,9 +127,20 @@ def load_votes(store: Store, sel: VoteSelection) -> pd.DataFrame:
     """Fetch the selected votes as compact arrays sorted by year (codes as a categorical)."""
     needed = {s for s, _, _ in sel.sources()}
     store.require(*sorted(needed))
-    df = selection_expr(store, sel).to_pyarrow().to_pandas()
-    df["code"] = df["code"].astype("category")
-    return df.sort_values(["year", "rcid"], kind="stable", ignore_index=True)
+    expr = selection_expr(store, sel)
+    tb = expr.order_by(["year", "rcid", "code"]).to_pyarrow()
+    # Dictionary-encode the state codes in Arrow: the categorical comes without a pass through Python strings.
+    codes = pc.dictionary_encode(tb.column("code")).combine_chunks()
+    order = np.argsort(codes.dictionary.to_numpy(zero_copy_only=False))
+    remap = np.empty_like(order)
+    remap[order] = np.arange(len(order))
+    return pd.DataFrame({
+        "year": tb.column("year").to_numpy(),
+        "rcid": tb.column("rcid").to_numpy(),
+        "code": pd.Categorical.from_codes(remap[codes.indices.to_numpy(zero_copy_only=False)],
+                                          categories=codes.dictionary.to_numpy(zero_copy_only=False)[order]),
+        "vote": tb.column("vote").to_numpy(),
+    })
 
 
 def year_blocks(codes: np.ndarray, rc: np.ndarray, vote: np.ndarray, n_states: int,
