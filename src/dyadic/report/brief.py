@@ -46,6 +46,14 @@ class Section:
     paper: list[dict] = field(default_factory=list)  # claim, section, verdict, reason
     not_measured: list[str] = field(default_factory=list)
 
+    def extend(self, findings=(), charts=(), tables=(), paper=(), not_measured=()) -> None:
+        """Append one topic's contribution to this section."""
+        self.findings += findings
+        self.charts += charts
+        self.tables += tables
+        self.paper += paper
+        self.not_measured += not_measured
+
 
 def pct(x: float) -> str:
     return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
@@ -178,40 +186,23 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
             marks=[(SPLICE_YEAR, "source: Voeten → UN Digital Library")], domain=(0, 1)))
         s2.tables.append(("Evidence: UNGA similarity by year (n = roll calls where both voted; agree_pct = "
                           "percentile among all dyads that year)", evidence_table(long)))
-    na_findings, na_charts, na_tables, na_paper, na_missing = nature_section(store, a, b, c, names)
-    s2.findings += na_findings
-    s2.charts += na_charts
-    s2.tables += na_tables
-    s2.paper += na_paper
-    s2.not_measured = list(na_missing)
     from dyadic.report.structure_section import structure_section
 
+    s2.extend(*nature_section(store, a, b, c, names))
     st_findings, st_charts, st_tables, st_missing = structure_section(store, a, b, names)
-    s2.findings += st_findings
-    s2.charts += st_charts
-    s2.tables += st_tables
-    s2.not_measured += st_missing
+    s2.extend(st_findings, st_charts, st_tables, not_measured=st_missing)
     if store.has_source(VOETEN) and store.has_source(UNDL):
         from dyadic.report.ideal_section import ideal_section
 
-        ip = ideal_section(store, a, b, c, names)
-        s2.findings += ip[0]
-        s2.charts += ip[1]
-        s2.tables += ip[2]
+        s2.extend(*ideal_section(store, a, b, c, names))
     if 2 in fw:
-        s2.findings += fw[2][0]
-        s2.charts += fw[2][1]
-        s2.tables += fw[2][2]
-        s2.paper += fw[2][3]
+        s2.extend(*fw[2][:4])
 
     s3 = Section(3, "Shocks", "Did an event (24 February 2022, 20 January 2025, or any date) bring the pair closer "
                  "or push it apart?")
     if store.has_source(UNDL) or store.has_source("gdelt_daily_country_graph"):
         s3.findings, s3.tables, s3.paper, s3.not_measured = shocks_section(store, a, b, c, names)
-    ev_findings, ev_charts, ev_tables = events_section(store, a, b, c, names)  # empty without the daily graph
-    s3.findings += ev_findings
-    s3.charts += ev_charts
-    s3.tables += ev_tables
+    s3.extend(*events_section(store, a, b, c, names))  # empty without the daily graph
     s4 = Section(4, "Futures", "Continuity, alliance or degradation, with what probabilities, and what to watch?")
     if store.has_source("alliances_atop_cow"):
         s4.findings, s4.tables, s4.paper, s4.not_measured = futures_section(store, a, b, c, names)
@@ -226,10 +217,7 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
                 f"{r.dyad} {pct(r.agree)} of {r.n} votes ({rank_text(r.agree_pct)} of dyads)" for r in latest.itertuples()) + "."
         ]
     if 5 in fw:
-        s5.findings += fw[5][0]
-        s5.charts += fw[5][1]
-        s5.tables += fw[5][2]
-        s5.paper += fw[5][3]
+        s5.extend(*fw[5][:4])
         s5.not_measured = fw[5][4]
     return [s1, s2, s3, s4, s5], coverage
 
