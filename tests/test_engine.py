@@ -1,0 +1,91 @@
+"""The engine module without Spark: engine names, the messages when pyspark or Java is missing, and the
+all-or-nothing Parquet writer on DuckDB."""
+
+import sys
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from dyadic import engine
+from dyadic.errors import DyadicError, RequestError
+
+
+@pytest.fixture()
+def duck():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT (1990 + i % 3)::INTEGER AS year, 'S' || i::VARCHAR AS code, "
+                "i::DOUBLE / 7 AS x, CASE WHEN i = 4 THEN 'oops' ELSE i::VARCHAR END AS n FROM range(9) r(i)")
+    yield con
+    con.close()
+
+
+def test_engine_names_are_checked():
+    assert engine.check_engine("duckdb") == "duckdb"
+    with pytest.raises(RequestError, match="duckdb or spark"):
+        engine.check_engine("polars")
+
+
+def test_missing_pyspark_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(engine, "_session", None)
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(DyadicError, match=r"pip install 'dyadic\[spark\]'.*Java 17"):
+        engine.spark_session()
+
+
+def test_missing_java_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(engine, "_session", None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    with pytest.raises(DyadicError, match=r"needs a Java runtime.*Java 17"):
+        engine.spark_session()
+
+
+def test_duckdb_tables_are_read_in_place(duck):
+    be = engine.connect("duckdb", duck)
+    t = engine.load_tables(be, duck, ["t"])["t"]
+    got = engine.execute(be, t.filter(t.year == 1991), dictionary=["code"])
+    assert isinstance(got.code.dtype, pd.CategoricalDtype)
+    assert sorted(got.code.astype(str)) == ["S1", "S4", "S7"]
+
+
+def test_partitioned_write_on_duckdb(duck, tmp_path):
+    be = engine.connect("duckdb", duck)
+    t = be.table("t")
+    out = engine.write_parquet(be, t.select("year", "code", "x"), tmp_path / "out", partition_by=["year"])
+    assert sorted(p.name for p in out.iterdir()) == ["year=1990", "year=1991", "year=1992"]
+    back = pq.read_table(out).to_pandas()
+    assert len(back) == 9 and set(back.year.astype(int)) == {1990, 1991, 1992}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
+
+
+def test_failed_rewrite_keeps_the_old_output(duck, tmp_path):
+    be = engine.connect("duckdb", duck)
+    t = be.table("t")
+    target = engine.write_parquet(be, t.select("year", "code"), tmp_path / "out")
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    bad = t.select("year", n=t.n.cast("int64"))  # 'oops' cannot be cast: fails while the query runs
+    with pytest.raises(DyadicError, match=r"cannot write .*out.*oops"):
+        engine.write_parquet(be, bad, target, partition_by=["year"])
+    after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_failed_first_write_leaves_nothing(duck, tmp_path):
+    be = engine.connect("duckdb", duck)
+    t = be.table("t")
+    with pytest.raises(DyadicError, match="cannot write"):
+        engine.write_parquet(be, t.select("year", n=t.n.cast("int64")), tmp_path / "out", partition_by=["year"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_file_is_replaced_only_by_a_complete_output(duck, tmp_path):
+    be = engine.connect("duckdb", duck)
+    target = tmp_path / "out"
+    target.write_text("an older single-file export")
+    engine.write_parquet(be, be.table("t"), target)
+    assert target.is_dir() and len(pq.read_table(target)) == 9
