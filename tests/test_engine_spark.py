@@ -6,9 +6,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 from dyadic import engine
+from dyadic.cli import app
 from dyadic.errors import DyadicError
+from dyadic.indicators import panel as P
+from dyadic.indicators.panel_engine import build_panel
+from dyadic.indicators.power import power_dyad_years, power_state_years
+from dyadic.indicators.trade import trade_dyad_years
+from dyadic.store import Store, ingest
+
+from conftest import data_settings, source_dir
+
+SOURCES = ["country_codes", "cow_trade", "wb_gdp", "cow_nmc", "sipri_milex", "alliances_atop_cow"]
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +80,91 @@ def test_a_spark_write_to_an_unwritable_place_fails_cleanly(spark, typed, tmp_pa
     with pytest.raises(DyadicError, match=r"cannot write .*file/out"):
         engine.write_parquet(sp, t, blocker / "out")
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+@pytest.fixture(scope="module")
+def rstore(tmp_path_factory):
+    """A store with the panel's relational sources (real staged data)."""
+    for name in SOURCES:
+        source_dir(name)
+    settings = data_settings(tmp_path_factory.mktemp("engine"))
+    st = Store.open(settings.store_path)
+    ingest(st, settings, SOURCES)
+    yield st
+    st.close()
+
+
+def same_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
+    """Equal row for row once both are sorted: exact, floats included (both engines compute in IEEE doubles)."""
+    a = a.sort_values(keys, ignore_index=True)
+    b = b.sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_trade_on_spark_equals_duckdb(spark, rstore):
+    duck = trade_dyad_years(rstore, 2008, 2012)
+    assert len(duck) > 40_000 and duck.dep_a.notna().sum() > 10_000
+    same_rows(duck, trade_dyad_years(rstore, 2008, 2012, engine="spark"), ["year", "a", "b"])
+
+
+def test_power_on_spark_equals_duckdb(spark, rstore):
+    duck = power_dyad_years(rstore, 2010, 2012)
+    assert len(duck) > 50_000 and duck.milex_ratio.notna().any()
+    same_rows(duck, power_dyad_years(rstore, 2010, 2012, engine="spark"), ["year", "a", "b"])
+    same_rows(power_state_years(rstore, 1816, 2024), power_state_years(rstore, 1816, 2024, engine="spark"),
+              ["year", "code"])
+
+
+def numpy_panel(store, start, end, directed=False, pairs=None):
+    p = P.create_dyadyears(store, start, end, directed=directed, pairs=pairs)
+    return P.add_alliances(P.add_power(P.add_trade(p, store), store), store)
+
+
+def same_panel(a, b) -> None:
+    pd.testing.assert_frame_equal(a.data, b.data, check_exact=True)
+    pd.testing.assert_frame_equal(a.coverage, b.coverage, check_exact=True)
+    assert (a.added, a.directed, a.start, a.end) == (b.added, b.directed, b.start, b.end)
+
+
+def test_ibis_panel_equals_the_numpy_panel_on_every_dyad_year(rstore):
+    ref = numpy_panel(rstore, 1816, 2024)
+    assert ref.data.trade.notna().any() and ref.data.atop_defense.eq(1).any()
+    same_panel(ref, build_panel(rstore, 1816, 2024, engine="duckdb"))
+
+
+def test_ibis_panel_equals_the_numpy_panel_directed_and_by_pair(rstore):
+    same_panel(numpy_panel(rstore, 1990, 2020, directed=True),
+               build_panel(rstore, 1990, 2020, directed=True, engine="duckdb"))
+    pairs = ["CHN-RUS", "USA-CHN", "Germany-France"]
+    same_panel(numpy_panel(rstore, 1946, 2024, directed=True, pairs=pairs),
+               build_panel(rstore, 1946, 2024, directed=True, pairs=pairs, engine="duckdb"))
+
+
+def test_spark_panel_equals_the_duckdb_panel(spark, rstore):
+    same_panel(numpy_panel(rstore, 2010, 2012), build_panel(rstore, 2010, 2012, engine="spark"))
+
+
+def test_cli_writes_a_spark_panel_partitioned_by_year(spark, rstore, tmp_path):
+    target = tmp_path / "panel"
+    args = ["panel", "--store", str(rstore.path), "--from", "2011", "--to", "2013", "--pairs", "CHN-RUS,CHN-USA",
+            "--add", "trade,power,alliances", "--directed", "--out", str(target)]
+    res = CliRunner().invoke(app, [*args, "--engine", "spark"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in target.iterdir() if p.is_dir()) == ["year=2011", "year=2012", "year=2013"]
+    assert (tmp_path / "panel.coverage.csv").exists()
+    got = pq.read_table(target).to_pandas()
+    ref = numpy_panel(rstore, 2011, 2013, directed=True, pairs=["CHN-RUS", "CHN-USA"]).data
+    got = got.assign(year=got.year.astype(int), a=got.a.astype(str), b=got.b.astype(str))
+    got = got.sort_values(["year", "a", "b"], ignore_index=True)[list(ref.columns)]
+    assert len(got) == len(ref) == 12
+    for c in ref.columns:
+        want = ref[c].astype(str) if c in ("a", "b") else ref[c]
+        assert got[c].isna().tolist() == want.isna().tolist(), c  # missing stays missing, never NaN-as-value
+        assert got[c].dropna().astype(float if c not in ("a", "b") else str).tolist() == \
+            want.dropna().astype(float if c not in ("a", "b") else str).tolist(), c
+
+
+def test_cli_rejects_an_unknown_engine(rstore, tmp_path):
+    res = CliRunner().invoke(app, ["panel", "--store", str(rstore.path), "--engine", "polars",
+                                   "--out", str(tmp_path / "p.parquet")])
+    assert res.exit_code == 2 and "duckdb or spark" in res.output

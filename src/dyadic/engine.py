@@ -165,10 +165,16 @@ def _staging_dir() -> Path:
 
 def to_arrow(backend, expr) -> pa.Table:
     """Run ``expr`` on ``backend`` and return the result as an Arrow table (no pandas round trip)."""
-    sql = str(backend.compile(expr))
+    sql = _sql(backend, expr)
     if is_spark(backend):
         return backend.raw_sql(sql).toArrow()
     return backend.con.execute(sql).fetch_arrow_table()
+
+
+def _sql(backend, expr) -> str:
+    """The expression's SQL for ``backend``, its in-memory tables (``ibis.memtable``) registered there."""
+    backend._run_pre_execute_hooks(expr)
+    return str(backend.compile(expr))
 
 
 def execute(backend, expr, dictionary: Iterable[str] = ()) -> pd.DataFrame:
@@ -220,10 +226,10 @@ def write_parquet(backend, expr, path: str | Path, partition_by: Iterable[str] =
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if is_spark(backend):
-            writer = backend.raw_sql(str(backend.compile(expr))).write.mode("errorifexists")
+            writer = backend.raw_sql(_sql(backend, expr)).write.mode("errorifexists")
             (writer.partitionBy(*parts) if parts else writer).parquet(str(tmp))
         else:
-            sql = str(backend.compile(expr))
+            sql = _sql(backend, expr)
             if parts:
                 cols = ", ".join(f'"{c}"' for c in parts)
                 backend.con.execute(f"COPY ({sql}) TO '{_quote(tmp)}' (FORMAT parquet, PARTITION_BY ({cols}))")

@@ -15,7 +15,8 @@ from dyadic.errors import RequestError
 @app.command()
 @friendly
 def panel(
-    out_file: Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta; a name without "
+                                            "suffix is a folder of Parquet files partitioned by year.")],
     pairs: Annotated[Optional[str], typer.Option("--pairs", help="Comma-separated pairs, e.g. CHN-RUS,CHN-USA; "
                                                  "default all dyads.")] = None,
     from_: Annotated[int, typer.Option("--from", help="First year.")] = 1946,
@@ -23,22 +24,35 @@ def panel(
     add: Annotated[str, typer.Option("--add", help="Comma-separated: unga, trade, power, alliances, "
                                      "exercises.")] = "",
     directed: Annotated[bool, typer.Option("--directed/--nondirected", help="Both orders of each dyad.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (embedded, fastest on one machine) or spark "
+                                        "(dyad-years, trade, power and alliances as one Spark query; master "
+                                        "from $DYADIC_SPARK_MASTER, default local[2]).")] = "duckdb",
     store: StoreOpt = None,
 ) -> None:
     """Dyad-years of the COW state system plus the named sources, written with a <stem>.coverage.csv record."""
+    from dyadic import engine as eng
     from dyadic.indicators.panel import ADDERS, create_dyadyears
+    from dyadic.indicators.panel_engine import RELATIONAL, build_panel
     from dyadic.store import Store
 
     steps = [s.strip() for s in add.split(",") if s.strip()]
     unknown = [s for s in steps if s not in ADDERS]
     if unknown:
         raise RequestError(f"--add: unknown step(s) {', '.join(unknown)}; choose from {', '.join(ADDERS)}")
+    eng.check_engine(engine)
     chosen = [p.strip() for p in pairs.split(",") if p.strip()] if pairs else None
     with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
-        p = create_dyadyears(st, from_, to, directed=directed, pairs=chosen)
+        if engine == "spark":  # the relational steps in one query; the others (UNGA, exercises) after it
+            p = build_panel(st, from_, to, [s for s in steps if s in RELATIONAL], directed, chosen, engine)
+            steps = [s for s in steps if s not in RELATIONAL]
+        else:
+            p = create_dyadyears(st, from_, to, directed=directed, pairs=chosen)
         for s in steps:
             p = ADDERS[s](p, st)
-    path = p.write(out_file)
+        if out_file.suffix:
+            path = p.write(out_file)
+        else:
+            path = p.write_dataset(eng.connect(engine, st.con), out_file)
     cov = p.coverage[["column", "first_year", "last_year", "source"]].astype("string").fillna("")
     emit(cov, "table", title=f"coverage of {path.name}")
     out.print(f"{len(p):,} dyad-years written to [bold]{path}[/] (coverage: {path.stem}.coverage.csv)")

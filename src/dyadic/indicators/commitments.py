@@ -48,14 +48,18 @@ def exercise_years(store: Store) -> tuple[int, int]:
 
 
 def alliance_expr(store: Store, dataset: str = "atop", start: int | None = None, end: int | None = None,
-                  directed: bool = True):
+                  directed: bool = True, table=None):
     """Dyad-years with at least one pledge, as an Ibis expression (year, a, b, one 0/1 column per pledge type).
 
     Non-directed: ``a < b`` and a pledge counts when either side carries it.
+
+    Args:
+        table: the ``alliances`` table on the engine to run on (:func:`dyadic.engine.load_tables`); default
+            the store's own.
     """
     check_dataset(dataset)
     store.require(ALLIANCES)
-    t = store.ibis().table("alliances")
+    t = store.ibis().table("alliances") if table is None else table
     t = t.filter(t.dataset == dataset)
     if start is not None:
         t = t.filter(t.year >= start)

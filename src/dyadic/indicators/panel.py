@@ -85,6 +85,27 @@ class Panel:
             self.coverage.to_csv(path.with_name(path.stem + ".coverage.csv"), index=False)
         return path
 
+    def write_dataset(self, backend, path: str | Path, coverage: bool = True) -> Path:
+        """Write the panel as a folder of Parquet files partitioned by year, on an engine's backend (all of
+        it or nothing: see :func:`dyadic.engine.write_parquet`), plus ``<name>.coverage.csv`` beside it.
+
+        Args:
+            backend: from :func:`dyadic.engine.connect`.
+            path: the output folder.
+
+        Returns:
+            The path written.
+        """
+        import ibis
+
+        from dyadic import engine
+
+        data = self.data.assign(a=self.data["a"].astype(str), b=self.data["b"].astype(str))
+        path = engine.write_parquet(backend, ibis.memtable(data), path, partition_by=["year"])
+        if coverage:
+            self.coverage.to_csv(path.with_name(path.name + ".coverage.csv"), index=False)
+        return path
+
     def to_parquet(self, path: str | Path) -> None:
         """Parquet with the coverage record in the file's metadata (key ``dyadic.coverage``)."""
         import pyarrow.parquet as pq
@@ -306,13 +327,7 @@ def create_dyadyears(store: Store, start: int, end: int, directed: bool = False,
     Returns:
         A :class:`Panel` with columns ``year, a, b`` (state codes).
     """
-    if system != "cow":
-        raise RequestError(f"state system '{system}' is not available; use system='cow'")
-    if start > end:
-        raise RequestError(f"start year {start} is after end year {end}")
-    if start < 1816:
-        raise RequestError(f"the COW state system begins in 1816; start={start} is earlier")
-    store.require("country_codes")
+    _check_frame(store, start, end, system)
     cmp = "<>" if directed else "<"
     members = store.con.execute(
         f"""
@@ -327,10 +342,7 @@ def create_dyadyears(store: Store, start: int, end: int, directed: bool = False,
             ON s1.year = s2.year AND s1.code {cmp} s2.code"""
     params: list = []
     if pairs is not None:
-        chosen = parse_pairs(pairs, store.registry())
-        keep = {(x, y) for x, y in chosen} | {(y, x) for x, y in chosen} if directed else \
-               {tuple(sorted(p)) for p in chosen}
-        pf = pd.DataFrame(sorted(keep), columns=["pa", "pb"])
+        pf = pd.DataFrame(_pair_keys(store, pairs, directed), columns=["pa", "pb"])
         q = f"SELECT d.* FROM ({q}) d JOIN pf ON d.a = pf.pa AND d.b = pf.pb"
         frames = {"m": members, "pf": pf}
     else:
@@ -340,6 +352,29 @@ def create_dyadyears(store: Store, start: int, end: int, directed: bool = False,
     cats = sorted(members["code"].unique())
     data["a"] = data["a"].cat.set_categories(cats)
     data["b"] = data["b"].cat.set_categories(cats)
+    return _frame_panel(store, data, start, end, directed)
+
+
+def _check_frame(store: Store, start: int, end: int, system: str) -> None:
+    if system != "cow":
+        raise RequestError(f"state system '{system}' is not available; use system='cow'")
+    if start > end:
+        raise RequestError(f"start year {start} is after end year {end}")
+    if start < 1816:
+        raise RequestError(f"the COW state system begins in 1816; start={start} is earlier")
+    store.require("country_codes")
+
+
+def _pair_keys(store: Store, pairs, directed: bool) -> list[tuple[str, str]]:
+    """The (a, b) rows a pair restriction keeps: both orders when directed, else alphabetical."""
+    chosen = parse_pairs(pairs, store.registry())
+    keep = {(x, y) for x, y in chosen} | {(y, x) for x, y in chosen} if directed else \
+           {tuple(sorted(p)) for p in chosen}
+    return sorted(keep)
+
+
+def _frame_panel(store: Store, data: pd.DataFrame, start: int, end: int, directed: bool) -> Panel:
+    """A panel over ``data`` (``year, a, b`` first) with the coverage record of its frame columns."""
     extended = end > 2016
     note = ("member in a year = any COW membership spell overlaps it"
             + (f"; years 2017-{end}: COW v2016 spells of states alive on {COW_LAST_DAY} extended (assumed "
@@ -406,18 +441,32 @@ def add_alliances(panel: Panel, store: Store, datasets: tuple[str, ...] = ("atop
     data = panel.data
     out = panel
     for ds in datasets:
-        cols = [f"{ds}_{p}" if p != "consult" else f"{ds}_consult" for p in PLEDGES[ds]]
+        cols = _alliance_cols(ds)
         _check_free(out, cols, "add_alliances")
         lo, hi = alliance_years(store, ds)
         dy = alliance_dyad_years(store, ds, panel.start, panel.end, directed=panel.directed)
         dy = dy.rename(columns={p: f"{ds}_{p}" for p in PLEDGES[ds]})
         data = _join(out, dy, cols, symmetric=not panel.directed, within=(lo, hi), fill={c: 0 for c in cols})
-        label = "ATOP 5.1" if ds == "atop" else "COW Formal Alliances 4.1"
-        note = (f"{label}: 1 = pledge in force, 0 = none in {lo}-{hi}, missing outside those years; "
-                + ("a's obligation towards b" if panel.directed else "either side's obligation"))
-        out = _cover(out, data, cols, f"{ALLIANCES} ({ds})", _versions(store, [ALLIANCES]),
-                     _citations(store, [ALLIANCES]), note, f"alliances:{ds}")
+        out = _alliance_cover(out, store, data, ds, cols, (lo, hi))
     return out
+
+
+def _alliance_cols(ds: str) -> list[str]:
+    from dyadic.indicators.commitments import PLEDGES
+
+    return [f"{ds}_{p}" for p in PLEDGES[ds]]
+
+
+def _alliance_cover(panel: Panel, store: Store, data: pd.DataFrame, ds: str, cols: list[str],
+                    years: tuple[int, int]) -> Panel:
+    from dyadic.indicators.commitments import ALLIANCES
+
+    lo, hi = years
+    label = "ATOP 5.1" if ds == "atop" else "COW Formal Alliances 4.1"
+    note = (f"{label}: 1 = pledge in force, 0 = none in {lo}-{hi}, missing outside those years; "
+            + ("a's obligation towards b" if panel.directed else "either side's obligation"))
+    return _cover(panel, data, cols, f"{ALLIANCES} ({ds})", _versions(store, [ALLIANCES]),
+                  _citations(store, [ALLIANCES]), note, f"alliances:{ds}")
 
 
 def add_exercises(panel: Panel, store: Store) -> Panel:
@@ -449,6 +498,14 @@ def _suffix_swaps(cols: list[str]) -> dict[str, str]:
         if c.endswith("_a") and c[:-2] + "_b" in cols:
             out[c], out[c[:-2] + "_b"] = c[:-2] + "_b", c
     return out
+
+
+#: step -> (sources named in its coverage rows, coverage note)
+EXTERNAL = {
+    "trade": (["cow_trade", "wb_gdp"], "values as reported by the trade indicators; missing outside each source's years"),
+    "power": (["cow_nmc", "sipri_milex", "wb_gdp"],
+              "values as reported by the power indicators; missing outside each source's years"),
+}
 
 
 def _add_external(panel: Panel, store: Store, step: str, frame: pd.DataFrame, sources: list[str],
@@ -496,8 +553,7 @@ def add_trade(panel: Panel, store: Store) -> Panel:
     # Codes as Arrow dictionaries when the function offers it: no million Python strings to build and match.
     fast = {"categorical": True} if "categorical" in inspect.signature(fn).parameters else {}
     frame = fn(store, panel.start, panel.end, **fast)
-    return _add_external(panel, store, "trade", frame, ["cow_trade", "wb_gdp"],
-                         "values as reported by the trade indicators; missing outside each source's years")
+    return _add_external(panel, store, "trade", frame, *EXTERNAL["trade"])
 
 
 def add_power(panel: Panel, store: Store) -> Panel:
@@ -512,8 +568,7 @@ def add_power(panel: Panel, store: Store) -> Panel:
     module = sys.modules["dyadic.indicators.power"]  # imported by _indicator
     if not hasattr(module, "power_state_years"):
         frame = fn(store, panel.start, panel.end)
-        return _add_external(panel, store, "power", frame, ["cow_nmc", "sipri_milex", "wb_gdp"],
-                             "values as reported by the power indicators; missing outside each source's years")
+        return _add_external(panel, store, "power", frame, *EXTERNAL["power"])
     cols = [c for c in module.DYAD_COLUMNS if c not in ("year", "a", "b")]
     _check_free(panel, cols, "add_power")
     # The values of joining power_dyad_years, without forming all ~1.3 M pairs of states: each side is looked
@@ -541,8 +596,7 @@ def add_power(panel: Panel, store: Store) -> Panel:
         out[f"{m}_a"], out[f"{m}_b"] = va, vb
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{m}_ratio"] = np.where(vb != 0, va / vb, np.nan)  # SQL: x_a / nullif(x_b, 0)
-    return _finish_external(panel, store, "power", out, cols, ["cow_nmc", "sipri_milex", "wb_gdp"],
-                            "values as reported by the power indicators; missing outside each source's years")
+    return _finish_external(panel, store, "power", out, cols, *EXTERNAL["power"])
 
 
 #: name -> function, for ``dyadic panel --add``

@@ -18,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dyadic import engine as eng
 from dyadic.errors import RequestError
-from dyadic.indicators.trade import check_years, every_year, run
+from dyadic.indicators.trade import backend_tables, check_years, every_year, run
 from dyadic.store import Store
 
 NMC = "cow_nmc"
@@ -27,18 +28,24 @@ GDP = "wb_gdp"
 SIPRI = "sipri_milex"
 POWER_SOURCES = (NMC, GDP, SIPRI)
 MEASURES = ("cinc", "gdp", "milex")
+TABLES = ("capabilities", "gdp", "milex")
 DYAD_COLUMNS = ["year", "a", "b", "cinc_a", "cinc_b", "cinc_ratio", "gdp_a", "gdp_b", "gdp_ratio", "milex_a",
                 "milex_b", "milex_ratio"]
 
 
-def _state_years(store: Store, start: int | None, end: int | None, codes: tuple[str, ...] | None = None):
-    """Ibis expression: one row per state-year any power source covers, with cinc, gdp and milex."""
-    con = store.ibis()
-    cap = con.table("capabilities")
+def state_years_expr(tables: dict, start: int | None, end: int | None, codes: tuple[str, ...] | None = None):
+    """Ibis expression: one row per state-year any power source covers, with cinc, gdp and milex.
+
+    Args:
+        tables: ``capabilities``, ``gdp`` and ``milex`` on one backend (:func:`dyadic.engine.load_tables`).
+        start, end: years (inclusive; None for no bound).
+        codes: restrict to these states.
+    """
+    cap = tables["capabilities"]
     cap = cap.filter((cap.source == NMC) & cap.cinc.notnull()).select("year", "code", "cinc")
-    gdp = con.table("gdp")
+    gdp = tables["gdp"]
     gdp = gdp.filter((gdp.source == GDP) & gdp.gdp_usd.notnull()).select("year", "code", gdp=gdp.gdp_usd)
-    mil = con.table("milex")
+    mil = tables["milex"]
     mil = mil.filter((mil.source == SIPRI) & mil.constant_usd.notnull()).select("year", "code",
                                                                                 milex=mil.constant_usd)
     keys = cap.select("year", "code").union(gdp.select("year", "code"), mil.select("year", "code"), distinct=True)
@@ -55,8 +62,8 @@ def _state_years(store: Store, start: int | None, end: int | None, codes: tuple[
     return s
 
 
-def _dyads(store: Store, start, end, codes=None):
-    s = _state_years(store, start, end, codes)
+def _dyads(tables: dict, start, end, codes=None):
+    s = state_years_expr(tables, start, end, codes)
     x = s.rename(**{f"{c}_a": c for c in MEASURES}, a="code")
     y = s.rename(**{f"{c}_b": c for c in MEASURES}, b="code", y_year="year")
     j = x.join(y, [x.year == y.y_year, x.a < y.b])
@@ -64,7 +71,8 @@ def _dyads(store: Store, start, end, codes=None):
     return j.select("year", "a", "b", *[f"{c}_{s}" for c in MEASURES for s in "ab"], **ratios)
 
 
-def power_dyad_years(store: Store, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+def power_dyad_years(store: Store, start: int | None = None, end: int | None = None,
+                     engine: str = "duckdb") -> pd.DataFrame:
     """CINC, GDP and military-spending levels and ratios for every non-directed dyad-year.
 
     Needs ``cow_nmc``, ``wb_gdp`` and ``sipri_milex`` ingested. Dyads are all pairs of states that any of
@@ -73,28 +81,37 @@ def power_dyad_years(store: Store, start: int | None = None, end: int | None = N
     Args:
         store: an open store.
         start, end: first and last year (inclusive).
+        engine: ``duckdb`` or ``spark`` (see :mod:`dyadic.engine`); the same expression, the same rows.
 
     Returns:
         Columns year, a, b (a < b), cinc_a, cinc_b, cinc_ratio, gdp_a, gdp_b, gdp_ratio, milex_a, milex_b,
         milex_ratio; ratios are a/b. Rows come in no particular order.
     """
     check_years(start, end)
+    eng.check_engine(engine)
     store.require(*POWER_SOURCES)
-    return run(store, _dyads(store, start, end), DYAD_COLUMNS)
+    backend, tables = backend_tables(store, engine, TABLES)
+    return run(backend, _dyads(tables, start, end), DYAD_COLUMNS)
 
 
-def power_state_years(store: Store, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+def power_state_years(store: Store, start: int | None = None, end: int | None = None,
+                      engine: str = "duckdb") -> pd.DataFrame:
     """CINC, GDP and military spending of every state-year any power source covers (the sides of
     :func:`power_dyad_years`, which pairs exactly these rows: a dyad-year exists when both states have one).
 
     Needs ``cow_nmc``, ``wb_gdp`` and ``sipri_milex`` ingested.
 
+    Args:
+        engine: ``duckdb`` or ``spark``.
+
     Returns:
         Columns year, code, cinc, gdp, milex (missing where that source has no value).
     """
     check_years(start, end)
+    eng.check_engine(engine)
     store.require(*POWER_SOURCES)
-    return run(store, _state_years(store, start, end), ["year", "code", *MEASURES])
+    backend, tables = backend_tables(store, engine, TABLES)
+    return run(backend, state_years_expr(tables, start, end), ["year", "code", *MEASURES])
 
 
 def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int | None = None,
@@ -125,7 +142,8 @@ def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int 
     if window < 2:
         raise RequestError("a trend window needs at least 2 years")
     lead = start - (window - 1)  # the trend of the first year looks back over the window
-    df = run(store, _dyads(store, lead, end, (a, b)), DYAD_COLUMNS)
+    backend, tables = backend_tables(store, "duckdb", TABLES)
+    df = run(backend, _dyads(tables, lead, end, (a, b)), DYAD_COLUMNS)
     if a > b:
         df = df.rename(columns={f"{c}_{s}": f"{c}_{t}" for c in MEASURES for s, t in (("a", "b"), ("b", "a"))})
         for c in MEASURES:

@@ -23,6 +23,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from dyadic import engine as eng
 from dyadic.errors import RequestError
 from dyadic.store import Store
 
@@ -44,9 +45,13 @@ def check_years(start: int | None, end: int | None) -> None:
         raise RequestError(f"start year {start} is after end year {end}")
 
 
-def _bilateral(store: Store, source: str, start: int | None, end: int | None, pair: tuple[str, str] | None):
+TABLES = ("trade", "trade_national", "gdp")
+
+
+def _bilateral(store: Store, tables: dict, source: str, start: int | None, end: int | None,
+               pair: tuple[str, str] | None):
     """Ibis expression: one row per non-directed dyad-year, each flow from its importer's row."""
-    t = store.ibis().table("trade")
+    t = tables["trade"]
     d = t.filter(t.source == source)
     if pair is not None:
         d = d.filter(d.reporter.isin(pair) & d.partner.isin(pair))
@@ -69,18 +74,27 @@ def _bilateral(store: Store, source: str, start: int | None, end: int | None, pa
                     b=ibis.coalesce(j.b, j.b_right), imports_a=j.imports_a, imports_b=j.imports_b)
 
 
-def _indicators(store: Store, source: str, start: int | None, end: int | None,
-                pair: tuple[str, str] | None, categorical: bool = False) -> pd.DataFrame:
-    con = store.ibis()
-    bil = _bilateral(store, source, start, end, pair)
+def trade_expr(store: Store, tables: dict, source: str, start: int | None, end: int | None,
+               pair: tuple[str, str] | None = None):
+    """Ibis expression of the :data:`DYAD_COLUMNS` on any engine.
+
+    Args:
+        store: the store (which trade view the source has is read from it).
+        tables: ``trade``, ``trade_national`` and ``gdp`` on one backend (:func:`dyadic.engine.load_tables`).
+        source, start, end, pair: as :func:`trade_dyad_years`; ``pair`` restricts to one alphabetical pair.
+
+    Returns:
+        An Ibis table expression.
+    """
+    bil = _bilateral(store, tables, source, start, end, pair)
     bil = bil.mutate(trade=bil.imports_a + bil.imports_b)
     prev = bil.select(pa=bil.a, pb=bil.b, pyear=bil.year + 1, trade_prev=bil.trade)
     x = bil.left_join(prev, [bil.a == prev.pa, bil.b == prev.pb, bil.year == prev.pyear])
 
     # Sources without world totals (the IMF extract) have no trade_national rows: dependence stays missing.
-    nat = con.table("trade_national")
+    nat = tables["trade_national"]
     nat = nat.filter(nat.source == source).select("year", "code", total=nat.exports_usd + nat.imports_usd)
-    gdp = con.table("gdp")
+    gdp = tables["gdp"]
     gdp = gdp.filter(gdp.source == GDP).select("year", "code", "gdp_usd")
     na = nat.rename(na_year="year", na_code="code", total_trade_a="total")
     nb = nat.rename(nb_year="year", nb_code="code", total_trade_b="total")
@@ -100,34 +114,36 @@ def _indicators(store: Store, source: str, start: int | None, end: int | None,
     )
     if start is not None:
         out = out.filter(out.year >= start)
-    return run(store, out, DYAD_COLUMNS, categorical)
+    return out
 
 
-def run(store: Store, expr, columns: list[str], categorical: bool = False) -> pd.DataFrame:
-    """Execute an Ibis expression on the store's DuckDB connection; missing values come back as NaN.
+def _indicators(store: Store, source: str, start: int | None, end: int | None,
+                pair: tuple[str, str] | None, categorical: bool = False, engine: str = "duckdb") -> pd.DataFrame:
+    backend, tables = backend_tables(store, engine, TABLES)
+    return run(backend, trade_expr(store, tables, source, start, end, pair), DYAD_COLUMNS, categorical)
 
-    Ibis's own pandas conversion is several times slower on a million rows than DuckDB's; the SQL is the
-    same either way.
+
+def backend_tables(store: Store, engine: str, names) -> tuple:
+    """The engine's Ibis backend and the named store tables on it."""
+    backend = eng.connect(engine, store.con)
+    return backend, eng.load_tables(backend, store.con, names)
+
+
+def run(backend, expr, columns: list[str], categorical: bool = False) -> pd.DataFrame:
+    """Execute an Ibis expression on an engine's backend; missing values come back as NaN.
 
     Args:
+        backend: from :func:`dyadic.engine.connect`.
         categorical: return ``a`` and ``b`` as categoricals. They travel as Arrow dictionaries, so a million
             rows never become two million Python strings (about half the time of a panel step).
     """
-    sql = str(store.ibis().compile(expr))
-    if categorical:
-        tbl = store.con.execute(sql).fetch_arrow_table()
-        for name in ("a", "b"):
-            i = tbl.column_names.index(name)
-            tbl = tbl.set_column(i, name, tbl.column(i).dictionary_encode())
-        df = tbl.to_pandas()
-    else:
-        df = store.con.execute(sql).df()
+    df = eng.execute(backend, expr, dictionary=("a", "b") if categorical else ())
     df["year"] = df["year"].astype("int32")
     return df if list(df.columns) == columns else df[columns]  # selecting copies every column
 
 
 def trade_dyad_years(store: Store, start: int | None = None, end: int | None = None, *,
-                     source: str = COW, categorical: bool = False) -> pd.DataFrame:
+                     source: str = COW, categorical: bool = False, engine: str = "duckdb") -> pd.DataFrame:
     """Trade indicators for every non-directed dyad-year a source covers.
 
     Needs ``cow_trade`` (or the chosen source) and ``wb_gdp`` ingested.
@@ -138,6 +154,7 @@ def trade_dyad_years(store: Store, start: int | None = None, end: int | None = N
         source: ``cow_trade`` (all states, 1870-2014; the default) or ``imf_dots_multiatsm`` (6 economies,
             1948-2020, no world totals so ``dep_*`` are missing).
         categorical: ``a`` and ``b`` as categoricals rather than strings (faster on all dyad-years).
+        engine: ``duckdb`` or ``spark`` (see :mod:`dyadic.engine`); the same expression, the same rows.
 
     Returns:
         Columns year, a, b (a < b), imports_a, imports_b, trade, total_trade_a, total_trade_b, dep_a, dep_b,
@@ -148,8 +165,9 @@ def trade_dyad_years(store: Store, start: int | None = None, end: int | None = N
     if source not in TRADE_SOURCES:
         raise RequestError(f"trade source must be one of {', '.join(TRADE_SOURCES)}, not '{source}'")
     check_years(start, end)
+    eng.check_engine(engine)
     store.require(source, GDP)
-    return _indicators(store, source, start, end, None, categorical)
+    return _indicators(store, source, start, end, None, categorical, engine)
 
 
 def source_years(store: Store, source: str) -> tuple[int, int]:
