@@ -9,8 +9,9 @@ import pytest
 
 from conftest import source_dir
 from dyadic.errors import SourceFormatError
-from dyadic.sources.gdelt import (GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, EventScan, Filters,
-                                  download_range, events_relation, parse_index, scan_files)
+from dyadic.sources.gdelt import (GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, Filters,
+                                  download_range, events_relation, parse_index)
+from dyadic.sources.gdelt_scan import EventScan, scan_files
 from dyadic.events_api import ingest_gdelt
 from dyadic.store import Store, ingest
 
@@ -178,3 +179,58 @@ def test_download_range_from_local_index(tmp_path):
     assert not (tmp_path / "cache" / "20191025000000.export.CSV.zip").exists()
     with pytest.raises(SourceFormatError, match="line 1"):
         parse_index("not an index line\n")
+
+
+def _shifted_copy(src, dest, shift):
+    """The sample with every GLOBALEVENTID moved by ``shift``: a second file with other events."""
+    out = []
+    for line in src.read_bytes().split(b"\n"):
+        if line:
+            eid, rest = line.split(b"\t", 1)
+            out.append(b"%d\t%s" % (int(eid) + shift, rest))
+    dest.write_bytes(b"\n".join(out) + b"\n")
+
+
+def _tables(res, scan):
+    ev = res.tables["events"].read_pandas().sort_values(["event_id"]).reset_index(drop=True)
+    vol = res.tables["event_volume"].sort_values(["month", "code"]).reset_index(drop=True)
+    cov = res.tables["event_coverage"].sort_values("day").reset_index(drop=True)
+    scan.close()
+    return ev, vol, cov, res.notes, res.unmapped
+
+
+def test_chunked_scan_equals_one_chunk(gdelt_store, tmp_path):
+    """Reading file by file (one chunk each) gives exactly the tables of one scan over all files."""
+    import pandas as pd
+
+    src = source_dir("gdelt_raw_samples") / V2
+    shutil.copy(src, tmp_path / "20191024143000.export.CSV")
+    _shifted_copy(src, tmp_path / "20191024144500.export.CSV", 10_000)
+    reg = gdelt_store.registry()
+    filters = Filters(min_sources=2)
+    whole = EventScan()
+    one = _tables(scan_files(tmp_path, reg, "t", filters=filters, scan=whole), whole)
+    small = EventScan(chunk_bytes=1)
+    many = _tables(scan_files(tmp_path, reg, "t", filters=filters, scan=small), small)
+    for a, b in zip(one[:3], many[:3]):
+        pd.testing.assert_frame_equal(a, b)
+    assert one[3] == many[3] and one[4] == many[4]
+    assert len(one[0]) > 0 and "duplicate GLOBALEVENTID': 0 rows removed" in " | ".join(one[3])
+
+
+def test_repeated_ids_across_chunks_removed_exactly(gdelt_store, tmp_path):
+    """The same file in two chunks: the id ranges overlap, so the scan de-duplicates exactly."""
+    import pandas as pd
+
+    src = source_dir("gdelt_raw_samples") / V2
+    reg = gdelt_store.registry()
+    single = EventScan()
+    once = _tables(scan_files(src, reg, "t", scan=single), single)
+    shutil.copy(src, tmp_path / "a.export.CSV")
+    shutil.copy(src, tmp_path / "b.export.CSV")
+    small = EventScan(chunk_bytes=1)
+    twice = _tables(scan_files(tmp_path, reg, "t", scan=small), small)
+    pd.testing.assert_frame_equal(once[0], twice[0])
+    pd.testing.assert_frame_equal(once[1], twice[1])
+    assert "duplicate GLOBALEVENTID': 2,111 rows removed" in " | ".join(twice[3])
+    assert twice[2].rows.sum() == 2 * once[2].rows.sum()  # coverage counts every row read

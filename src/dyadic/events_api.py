@@ -15,8 +15,8 @@ import pandas as pd
 from dyadic.sources.gdelt import ActorRule, Filters, GdeltEvents
 from dyadic.store import IngestSummary, Store
 
-#: DuckDB memory limit of the store's connection while it writes an events source.
-STORE_MEMORY = "256MB"
+#: DuckDB memory limit of the store's connection while it ingests an events source (scan and write).
+STORE_MEMORY = "512MB"
 
 
 def ingest_gdelt(store: Store, paths: str | Path | Iterable[str | Path], *, rule: ActorRule = ActorRule(),
@@ -40,32 +40,40 @@ def ingest_gdelt(store: Store, paths: str | Path | Iterable[str | Path], *, rule
     source.name = name
     found = source.locate(None)
     registry = store.registry()
-    from dyadic.sources.gdelt import EventScan, scan_files
+    from dyadic.sources.gdelt_scan import EventScan
 
-    scan = EventScan()
     # Hashing runs in a thread while DuckDB reads (hashlib releases the GIL): the SHA-256 pass over the
     # input then costs little wall time instead of a second sequential read.
     pool = ThreadPoolExecutor(1)
     hashes = pool.submit(lambda: {f: _sha256(p) for f, p in found.items()}) if checksum else None
-    try:
-        result = scan_files(list(found.values()), registry, name, rule, filters, progress=progress, scan=scan)
+
+    def provenance():
         sums = hashes.result() if hashes else {}
         files = {f: {"path": str(p), "sha256": sums.get(f), "bytes": p.stat().st_size} for f, p in found.items()}
-        digest = "+".join(str(files[f]["sha256"] or files[f]["bytes"]) for f in sorted(files))
-        # Row order in the store carries no meaning: without it DuckDB inserts the event stream in parallel.
-        # The store's own memory limit (DuckDB's default: most of the RAM) would let its buffer pool grow with
-        # the input; while it writes, it is held to STORE_MEMORY so the ingest's peak stays flat.
-        order, limit = store.con.execute("SELECT current_setting('preserve_insertion_order'), "
-                                         "current_setting('memory_limit')").fetchone()
-        store.con.execute(f"SET preserve_insertion_order = false; SET memory_limit = '{STORE_MEMORY}'")
-        try:
-            rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
-        finally:
-            store.con.execute(f"SET preserve_insertion_order = {str(bool(order)).lower()}; "
-                              f"SET memory_limit = '{limit}'")
+        return files, "+".join(str(files[f]["sha256"] or files[f]["bytes"]) for f in sorted(files))
+
+    # The scan runs on the store's connection, inside the ingest transaction, so state-to-state events go
+    # straight into the store. Row order carries no meaning: without it DuckDB inserts in parallel. The
+    # store's own memory limit (DuckDB's default: most of the RAM) would let its buffer pool grow with the
+    # input; while it ingests, it is held to STORE_MEMORY so the peak stays flat whatever the input size.
+    order, limit = store.con.execute("SELECT current_setting('preserve_insertion_order'), "
+                                     "current_setting('memory_limit')").fetchone()
+    store.con.execute(f"SET preserve_insertion_order = false; SET memory_limit = '{STORE_MEMORY}'")
+    scan = EventScan(store.con)
+    result = None
+
+    def read(con):
+        nonlocal result
+        result = scan.run(list(found.values()), registry, name, rule, filters, progress, events_table="events")
+        return result
+
+    try:
+        rows = store.rewrite_source(source, read, provenance)
     finally:
         pool.shutdown(cancel_futures=True)
         scan.close()
+        store.con.execute(f"SET preserve_insertion_order = {str(bool(order)).lower()}; "
+                          f"SET memory_limit = '{limit}'")
     return IngestSummary(name, "ingested", rows, result.unmapped, result.notes)
 
 

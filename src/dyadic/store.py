@@ -21,7 +21,7 @@ import pandas as pd
 from dyadic.config import Settings
 from dyadic.errors import DyadicError, NotIngestedError, SourceFormatError
 from dyadic.sources import SOURCES, Registry, Source
-from dyadic.sources.base import sha256_of
+from dyadic.sources.base import IngestResult, sha256_of
 
 SOURCES_DDL = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -183,10 +183,26 @@ class Store:
     def replace_source(self, source: Source, tables: dict[str, pd.DataFrame], files: dict[str, dict],
                        digest: str, unmapped: dict[str, int], notes: list[str]) -> int:
         """Replace everything a source holds, in one transaction. Returns rows written."""
-        unexpected = set(tables) - set(source.schema)
-        if unexpected:
-            raise DyadicError(f"{source.name} returned tables it does not declare: {sorted(unexpected)}")
-        rows = 0
+        result = IngestResult(tables, unmapped, notes)
+        return self.rewrite_source(source, lambda con: result, lambda: (files, digest))
+
+    def rewrite_source(self, source: Source, read: Callable[[duckdb.DuckDBPyConnection], IngestResult],
+                       provenance: Callable[[], tuple[dict[str, dict], str]]) -> int:
+        """Replace everything a source holds, in one transaction, letting the connector write rows itself.
+
+        For sources too large to pass through Python (GDELT), ``read`` runs on the store's connection inside
+        the transaction, after the source's old rows are deleted: it may insert rows into the source's tables
+        directly (counted in ``IngestResult.written``) and returns the rest as usual. Any failure rolls all
+        of it back.
+
+        Args:
+            source: the connector.
+            read: called with the connection; returns what was read.
+            provenance: called after ``read``; returns the files record and the digest.
+
+        Returns:
+            Rows written.
+        """
         with self.transaction() as con:
             for stmt in source.types:
                 tname = re.match(r"CREATE TYPE (\w+)", stmt).group(1)
@@ -195,7 +211,12 @@ class Store:
             for tname, ddl in source.schema.items():
                 con.execute(f'CREATE TABLE IF NOT EXISTS "{tname}" ({ddl})')
                 con.execute(f'DELETE FROM "{tname}" WHERE source = ?', [source.name])
-            for tname, df in tables.items():
+            result = read(con)
+            unexpected = (set(result.tables) | set(result.written)) - set(source.schema)
+            if unexpected:
+                raise DyadicError(f"{source.name} returned tables it does not declare: {sorted(unexpected)}")
+            rows = sum(result.written.values())
+            for tname, df in result.tables.items():
                 con.register("_incoming", df)
                 try:
                     # A table may also be an Arrow stream (large sources): count what the insert wrote.
@@ -204,12 +225,14 @@ class Store:
                     raise SourceFormatError(f"{source.name}: rows for table '{tname}' do not fit it: {exc}") from exc
                 finally:
                     con.unregister("_incoming")
+            files, digest = provenance()
             con.execute("DELETE FROM sources WHERE name = ?", [source.name])
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [source.name, source.title, source.version, json.dumps(files), digest, rows,
-                 ",".join(tables), datetime.now(timezone.utc).replace(tzinfo=None), source.citation,
-                 source.licence, source.homepage, json.dumps(unmapped), json.dumps(notes)],
+                 ",".join([*result.written, *result.tables]), datetime.now(timezone.utc).replace(tzinfo=None),
+                 source.citation, source.licence, source.homepage, json.dumps(result.unmapped),
+                 json.dumps(result.notes)],
             )
         return rows
 

@@ -47,15 +47,18 @@ class IngestResult:
         tables: canonical table name -> rows (every row carries the ``source`` column).
         unmapped: code or name as found in the file -> number of rows it touched.
         notes: plain-language remarks for the ingest summary (filters applied, rows dropped and why).
+        written: table -> rows the connector inserted itself on the store's connection (see
+            :meth:`dyadic.store.Store.rewrite_source`), for tables too large to pass through Python.
     """
 
     tables: dict[str, pd.DataFrame]
     unmapped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
-        return int(sum(len(t) for t in self.tables.values()))
+        return int(sum(len(t) for t in self.tables.values()) + sum(self.written.values()))
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:

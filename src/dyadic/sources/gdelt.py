@@ -1,9 +1,9 @@
 """GDELT event exports: 1.0 daily files (58 columns) and 2.0 15-minute files (61 columns).
 
 Both are tab-separated with no header, published as ``.zip`` (``YYYYMMDD.export.CSV.zip`` for 1.0,
-``YYYYMMDDHHMMSS.export.CSV.zip`` for 2.0). Files are read one at a time by DuckDB's CSV reader with
-explicit column types, so memory is bounded by DuckDB's limit, not by the input: a zip member is streamed
-to a temporary file first (DuckDB cannot read inside a zip), a ``.gz`` or plain file is read in place.
+``YYYYMMDDHHMMSS.export.CSV.zip`` for 2.0). DuckDB's CSV reader reads them with explicit column types: a
+zip member is streamed to a temporary file first (DuckDB cannot read inside a zip), a ``.gz`` or plain file
+is read in place. The streaming pass that turns files into the tables below is :mod:`dyadic.sources.gdelt_scan`.
 
 Canonical tables (see docs/sources/gdelt.md):
 
@@ -263,285 +263,6 @@ def format_error(exc: duckdb.Error, shown: Path, skip_hint: bool = True) -> Sour
         f"{shown}: {where}: {what}. The file is truncated or corrupt: download it again from {HOMEPAGE}{hint}.")
 
 
-# ---------------------------------------------------------------------------------------------- scan
-
-RAW_DDL = ("dataset VARCHAR, file INTEGER, event_id BIGINT, date DATE, added INTEGER, a1 VARCHAR, a2 VARCHAR, "
-           "a1c VARCHAR, a2c VARCHAR, is_root BOOLEAN, cameo VARCHAR, base VARCHAR, root VARCHAR, "
-           "quad_class TINYINT, goldstein DOUBLE, mentions INTEGER, sources INTEGER, articles INTEGER, "
-           "tone DOUBLE, url_hash UBIGINT")
-
-
-#: Zip files unpacked (to the scan's temporary folder) and read together in one scan.
-ZIP_BATCH = 8
-
-
-def _raw_select(dataset: str, file_expr: str) -> str:
-    """The projection of a GDELT ``read_csv`` onto the ``raw`` staging table."""
-    return f"""SELECT '{dataset}', {file_expr}, GLOBALEVENTID, SQLDATE,
-        CASE WHEN DATEADDED >= 10000000000000 THEN DATEADDED // 1000000 ELSE DATEADDED END, Actor1Code,
-        Actor2Code, Actor1CountryCode, Actor2CountryCode, IsRootEvent, EventCode, EventBaseCode,
-        EventRootCode, QuadClass, GoldsteinScale, NumMentions, NumSources, NumArticles, AvgTone,
-        CASE WHEN SOURCEURL IS NOT NULL THEN hash(SOURCEURL) END"""
-
-
-class EventScan:
-    """Reads GDELT files into a private, disk-backed DuckDB table, then derives the canonical tables.
-
-    Args:
-        memory_limit: DuckDB memory limit for the scan; beyond it DuckDB spills to a temporary folder.
-        threads: DuckDB threads (default: DuckDB's choice).
-    """
-
-    def __init__(self, memory_limit: str = "512MB", threads: int | None = None):
-        self.tmp = tempfile.TemporaryDirectory(prefix="dyadic-gdelt-")
-        cfg = {"memory_limit": memory_limit, "temp_directory": self.tmp.name, "preserve_insertion_order": False}
-        if threads:
-            cfg["threads"] = threads
-        self.con = duckdb.connect(config=cfg)
-        self.con.execute(f"CREATE TABLE raw ({RAW_DDL})")
-        self.files: list[tuple[str, str, int, int]] = []  # path, dataset, rows, skipped
-
-    def close(self) -> None:
-        self.con.close()
-        self.tmp.cleanup()
-
-    def add_many(self, paths: Iterable[Path], skip_bad_lines: bool = False,
-                 advance: Callable[[], None] | None = None) -> None:
-        """Append the rows of several files, reading runs of files of one layout in one parallel scan.
-
-        One ``read_csv`` over many files lets DuckDB keep every core busy across file boundaries; reading
-        file by file costs about twice as much. Zip members are unpacked ``ZIP_BATCH`` at a time, so the
-        disk space used stays bounded. With ``skip_bad_lines`` files are read one at a time, so each
-        file's skipped lines are counted on their own.
-
-        Args:
-            paths: the files, in order.
-            skip_bad_lines: skip and count lines that cannot be parsed.
-            advance: called once per file read (progress).
-        """
-        if skip_bad_lines:
-            for path in paths:
-                self.add(path, True)
-                if advance:
-                    advance()
-            return
-        work = Path(self.tmp.name)
-        batch: list[tuple] = []  # (path, plain path, dataset, columns, unzip context)
-
-        def flush():
-            n = len(batch)
-            try:
-                self._add_batch([b[:4] for b in batch])
-            finally:
-                while batch:
-                    batch.pop()[4].__exit__(None, None, None)
-            for _ in range(n if advance else 0):
-                advance()
-
-        try:
-            for path in paths:
-                if sum(1 for b in batch if b[0] != b[1]) >= ZIP_BATCH:
-                    flush()
-                ctx = plain_file(path, work)
-                plain = ctx.__enter__()
-                try:
-                    dataset, cols = layout_of(plain, path)
-                except BaseException:
-                    ctx.__exit__(None, None, None)
-                    raise
-                if batch and batch[0][2] != dataset:
-                    flush()
-                batch.append((path, plain, dataset, cols, ctx))
-            if batch:
-                flush()
-        finally:
-            while batch:
-                batch.pop()[4].__exit__(None, None, None)
-
-    def _add_batch(self, batch: list[tuple[Path, Path, str, dict]]) -> None:
-        """Read files of one layout in one scan; on a parse error, find and name the faulty file."""
-        i0 = len(self.files)
-        dataset, cols = batch[0][2], batch[0][3]
-        src = read_csv_sql([plain for _, plain, _, _ in batch], cols)
-        try:
-            self.con.execute(f"INSERT INTO raw {_raw_select(dataset, f'{i0} + file_index')} FROM {src}")
-        except duckdb.Error:
-            # The failed statement wrote nothing: read file by file to report the first faulty one exactly.
-            for path, plain, _, _ in batch:
-                self._add_plain(path, plain, dataset, cols, False)
-            raise
-        counts = dict(self.con.execute(f"SELECT file, count(*) FROM raw WHERE file >= {i0} GROUP BY file").fetchall())
-        for k, (path, _, _, _) in enumerate(batch):
-            self.files.append((str(path), dataset, int(counts.get(i0 + k, 0)), 0))
-        if dataset == "gdelt1":
-            self._check_short(i0, i0 + len(batch) - 1)
-
-    def _check_short(self, first: int, last: int) -> None:
-        short = self.con.execute(f"""SELECT file, event_id, added IS NULL FROM raw WHERE file BETWEEN {first} AND
-            {last} AND (added IS NULL OR (url_hash IS NULL AND added >= 20130401)) LIMIT 1""").fetchone()
-        if short:
-            what = "fewer than 57 fields" if short[2] else "57 fields (no SOURCEURL) after March 2013"
-            raise SourceFormatError(
-                f"{self.files[short[0]][0]}: the line of event {short[1]} has {what}; GDELT 1.0 lines have 58 "
-                f"fields (57 in the pre-April-2013 backfiles). The file is truncated or corrupt: download it "
-                f"again from {HOMEPAGE}.")
-
-    def add(self, path: Path, skip_bad_lines: bool = False) -> int:
-        """Append one file's rows; returns rows read. Raises SourceFormatError naming the file."""
-        with plain_file(path, Path(self.tmp.name)) as plain:
-            dataset, cols = layout_of(plain, path)
-            return self._add_plain(path, plain, dataset, cols, skip_bad_lines)
-
-    def _add_plain(self, path: Path, plain: Path, dataset: str, cols: dict, skip_bad_lines: bool) -> int:
-        i = len(self.files)
-        src = read_csv_sql(plain, cols, skip_bad_lines, tag=str(i))
-        try:
-            n = self.con.execute(f"INSERT INTO raw {_raw_select(dataset, str(i))} FROM {src}").fetchone()[0]
-        except duckdb.Error as exc:
-            raise format_error(exc, path) from exc
-        skipped = 0
-        if skip_bad_lines:
-            skipped = self.con.execute(f"SELECT count(DISTINCT line) FROM rej_{i}").fetchone()[0]
-            self.con.execute(f"DROP TABLE rej_{i}; DROP TABLE rejscan_{i}")
-        self.files.append((str(path), dataset, int(n), int(skipped)))
-        if dataset == "gdelt1":
-            self._check_short(i, i)
-        return int(n)
-
-    def finish(self, source_name: str, registry: Registry, rule: ActorRule, filters: Filters) -> IngestResult:
-        """Apply the filters and the actor rule; return the canonical tables (``events`` as a stream)."""
-        con = self.con
-        notes: list[str] = []
-        total = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-        skipped = sum(f[3] for f in self.files)
-        notes.append(f"{len(self.files)} file(s), {total:,} rows read"
-                     + (f"; {skipped:,} unparseable line(s) skipped" if filters.skip_bad_lines else ""))
-        # A bad DATEADDED makes the coverage unknowable, so it fails rather than being dropped. Only the
-        # distinct days are parsed: a handful, whatever the number of rows.
-        con.execute("""CREATE TEMP TABLE days AS SELECT added AS ymd, min(file) AS file,
-                       try_strptime(CAST(added AS VARCHAR), '%Y%m%d')::DATE AS day FROM raw GROUP BY added""")
-        bad = con.execute("SELECT file, ymd FROM days WHERE day IS NULL LIMIT 1").fetchone()
-        if bad:
-            raise SourceFormatError(f"{self.files[bad[0]][0]}: DATEADDED '{bad[1]}' is not a date (YYYYMMDD or "
-                                    "YYYYMMDDHHMMSS). Download the file again.")
-        # Every day is valid now, so arithmetic converts it: cheaper than joining every row to ``days``.
-        con.execute("""CREATE TEMP VIEW dated AS SELECT r.* REPLACE (
-                           make_date(added // 10000, added // 100 % 100, added % 100) AS added) FROM raw r""")
-
-        keep = "dated"
-        if filters.dedup in ("event_id", "url"):
-            # Duplicated ids are rare (the same file twice): copy the table only when there are some.
-            dups = con.execute("SELECT count(*) - count(DISTINCT event_id) FROM raw").fetchone()[0]
-            if dups:
-                con.execute("""CREATE TEMP TABLE f_id AS SELECT * FROM dated QUALIFY row_number() OVER
-                               (PARTITION BY event_id ORDER BY added DESC, file DESC) = 1""")
-                keep = "f_id"
-            notes.append(f"filter 'duplicate GLOBALEVENTID': {dups:,} rows removed")
-        n_before = con.execute(f"SELECT count(*) FROM {keep}").fetchone()[0] if keep != "dated" else total
-        if filters.dedup == "url":
-            con.execute(f"""CREATE TEMP TABLE f_url AS SELECT * FROM {keep} QUALIFY row_number() OVER
-                            (PARTITION BY url_hash, date, a1, a2, cameo ORDER BY event_id) = 1""")
-            keep = "f_url"
-            n_after = con.execute(f"SELECT count(*) FROM {keep}").fetchone()[0]
-            notes.append(f"filter 'same URL, date, actors and event code under another id': "
-                         f"{n_before - n_after:,} rows removed")
-            n_before = n_after
-        conds = []
-        if filters.min_sources > 1:
-            conds.append((f"fewer than {filters.min_sources} sources", f"sources >= {int(filters.min_sources)}"))
-        if filters.min_articles > 1:
-            conds.append((f"fewer than {filters.min_articles} articles", f"articles >= {int(filters.min_articles)}"))
-        if filters.root_only:
-            conds.append(("not a root event", "is_root"))
-        if conds:
-            # Each filter is reported with the rows it removes after the ones before it.
-            parts = [f"count(*) FILTER ({' AND '.join(c for _, c in conds[:k + 1])})" for k in range(len(conds))]
-            left = con.execute(f"SELECT {', '.join(parts)} FROM {keep}").fetchone()
-            for (label, _), n_after in zip(conds, left):
-                notes.append(f"filter '{label}': {n_before - n_after:,} rows removed")
-                n_before = n_after
-            con.execute(f"CREATE TEMP VIEW kept AS SELECT * FROM {keep} WHERE {' AND '.join(c for _, c in conds)}")
-            keep = "kept"
-
-        a1, a2 = ("a1c", "a2c") if rule.mode == "country" else ("a1", "a2")
-        slots = con.execute(f"""SELECT coalesce(nullif(actor, ''), '<empty>') AS actor, sum(n) AS n FROM (
-            SELECT {a1} AS actor, count(*) AS n FROM {keep} GROUP BY 1
-            UNION ALL SELECT {a2}, count(*) FROM {keep} GROUP BY 1) GROUP BY 1""").df()
-        mapping = rule.map([c for c in slots.actor if c != "<empty>"], set(registry.states.code))
-        con.execute("CREATE OR REPLACE TEMP TABLE actor_map (actor VARCHAR, code VARCHAR)")
-        if mapping:
-            con.executemany("INSERT INTO actor_map VALUES (?, ?)", list(mapping.items()))
-        # One join pass keeps the rows with at least one state actor (a minority); the counts, the volume and
-        # the events below read that small table instead of joining every row again.
-        con.execute(f"""CREATE TEMP TABLE mapped AS SELECT k.* EXCLUDE (a1, a2, a1c, a2c, file), m1.code AS src,
-                        m2.code AS tgt, k.{a1} AS src_actor, k.{a2} AS tgt_actor
-                        FROM {keep} k LEFT JOIN actor_map m1 ON k.{a1} = m1.actor
-                        LEFT JOIN actor_map m2 ON k.{a2} = m2.actor
-                        WHERE m1.code IS NOT NULL OR m2.code IS NOT NULL""")
-        # Unmapped: actor slots (as found in the file) that no rule maps to a state.
-        un = slots[~slots.actor.isin(list(mapping))].sort_values("n", ascending=False)
-        unmapped = {str(k): int(v) for k, v in zip(un.actor.head(500), un.n.head(500))}
-        stats = con.execute("""SELECT count(*) FILTER (src IS NOT NULL AND tgt IS NOT NULL AND src <> tgt),
-                                      count(*) FILTER (src IS NOT NULL AND src = tgt)
-                               FROM mapped""").fetchone()
-        stats = (*stats, n_before - stats[0] - stats[1])  # the rest have at least one actor that is no state
-        empty = int(un.n[un.actor == "<empty>"].sum())
-        notes.append(
-            f"actor rule '{rule.mode}'" + (f" (roles {', '.join(rule.roles)})" if rule.mode == "state_roles" else "")
-            + f": {stats[0]:,} state-to-state events kept; {stats[1]:,} within one state and {stats[2]:,} with a "
-            f"non-state, unmapped or missing actor left out ({empty:,} actor slots empty, "
-            f"{len(un) - (1 if empty else 0):,} distinct unmapped codes; the most frequent are listed as unmapped)")
-
-        volume = con.execute(f"""
-            SELECT '{source_name}' AS source, date_trunc('month', added)::DATE AS month, code, count(*) AS events
-            FROM (SELECT added, src AS code FROM mapped WHERE src IS NOT NULL
-                  UNION ALL SELECT added, tgt FROM mapped WHERE tgt IS NOT NULL AND tgt IS DISTINCT FROM src)
-            GROUP BY ALL""").df()
-        coverage = con.execute(f"""
-            SELECT '{source_name}' AS source, added AS day, count(DISTINCT file)::INTEGER AS files, count(*) AS rows
-            FROM dated GROUP BY added""").df()
-        events = con.execute(f"""
-            SELECT '{source_name}' AS source, dataset, event_id, date, added, src, tgt, src_actor, tgt_actor, cameo,
-                   base, root, quad_class, goldstein, mentions, sources, articles, tone, is_root, url_hash
-            FROM mapped WHERE src IS NOT NULL AND tgt IS NOT NULL AND src <> tgt""").fetch_record_batch(1 << 17)
-        return IngestResult({"events": events, "event_volume": volume, "event_coverage": coverage}, unmapped, notes)
-
-
-def scan_files(paths: str | Path | Iterable[str | Path], registry: Registry, source_name: str,
-               rule: ActorRule = ActorRule(), filters: Filters = Filters(), progress=None,
-               scan: EventScan | None = None) -> IngestResult:
-    """Read GDELT event files (any mix of 1.0 and 2.0, plain, .gz or .zip) into canonical tables.
-
-    Args:
-        paths: files, a directory or a glob.
-        registry: the country registry.
-        source_name: value of the ``source`` column.
-        rule: actor mapping rule.
-        filters: quality filters.
-        progress: an optional ``rich.progress.Progress``; else a transient bar is shown for several files.
-        scan: an :class:`EventScan` to use (kept open by the caller while ``events`` is consumed).
-
-    Returns:
-        An :class:`IngestResult` whose ``events`` table is an Arrow record-batch stream; consume it before
-        closing ``scan``.
-    """
-    files = expand(paths)
-    scan = scan or EventScan()
-    own_bar = progress is None and len(files) > 1
-    if own_bar:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), transient=True)
-        progress.start()
-    try:
-        task = progress.add_task("read GDELT files", total=len(files)) if progress else None
-        scan.add_many(files, filters.skip_bad_lines, (lambda: progress.advance(task)) if progress else None)
-    finally:
-        if own_bar:
-            progress.stop()
-    return scan.finish(source_name, registry, rule, filters)
-
-
 class GdeltRawSamples(Source):
     """The staged real GDELT samples: one 2.0 15-minute export and a 710-row 1.0 sample."""
 
@@ -562,6 +283,8 @@ class GdeltRawSamples(Source):
     filters = Filters()
 
     def read(self, paths: dict[str, Path], registry: Registry | None) -> IngestResult:
+        from dyadic.sources.gdelt_scan import EventScan, scan_files
+
         self._scan = EventScan()  # kept open until the store has consumed the event stream
         return scan_files([paths[f.name] for f in self.files if f.name in paths], registry, self.name,
                           self.rule, self.filters, scan=self._scan)
@@ -602,6 +325,8 @@ class GdeltEvents(Source):
         return {str(p): p for p in found}
 
     def read(self, paths: dict[str, Path], registry: Registry | None) -> IngestResult:
+        from dyadic.sources.gdelt_scan import EventScan, scan_files
+
         self._scan = EventScan()
         return scan_files(list(paths.values()), registry, self.name, self.rule, self.filters, scan=self._scan)
 
