@@ -269,3 +269,47 @@ def _first_line(exc: BaseException) -> str:
     """The useful line of an engine error (Spark's carry a JVM stack trace after it)."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:500]
+
+
+#: DuckDB type names -> Spark SQL types, for reading delimited text with a fixed schema.
+_SPARK_TYPES = {"BIGINT": "long", "INTEGER": "integer", "SMALLINT": "short", "TINYINT": "byte", "DOUBLE": "double",
+                "VARCHAR": "string", "DATE": "date", "BOOLEAN": "integer"}
+
+
+def read_delimited(backend, paths: list[str | Path], columns: dict[str, str], name: str,
+                   delim: str = "\t") -> ibis.Table:
+    """Headerless delimited text files with a fixed schema as one Ibis table, plus a ``filename`` column.
+
+    No quoting (GDELT fields hold quotes verbatim), empty fields are missing, dates are ``YYYYMMDD``, a
+    line with the wrong number of fields or a value of the wrong type fails the query. BOOLEAN columns
+    hold 0/1.
+
+    Args:
+        backend: from :func:`connect`.
+        paths: plain or gzip-compressed files (local paths or, on Spark, any URI it reads: ``s3a://``,
+            ``gs://``, ``hdfs://``).
+        columns: column name -> DuckDB type name, in file order.
+        name: the view name to register.
+        delim: field separator.
+
+    Returns:
+        The table.
+    """
+    unknown = sorted({t for t in columns.values()} - set(_SPARK_TYPES))
+    if unknown:
+        raise RequestError(f"read_delimited: unsupported column types {unknown}")
+    if not is_spark(backend):
+        files = ", ".join(f"'{_quote(Path(p)) if '://' not in str(p) else p}'" for p in paths)
+        backend.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_csv([{files}], delim='{delim}', header=false, "
+            f"quote='', escape='', auto_detect=false, columns={columns!r}, dateformat='%Y%m%d', filename=true)")
+        return backend.table(name)
+    from pyspark.sql import functions as F
+
+    schema = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in columns.items())
+    df = (spark_session().read.schema(schema).option("sep", delim).option("header", "false").option("quote", "")
+          .option("mode", "FAILFAST").option("dateFormat", "yyyyMMdd").csv([str(p) for p in paths]))
+    df = df.select(*[(F.col(c) != 0).alias(c) if t == "BOOLEAN" else F.col(c) for c, t in columns.items()],
+                   F.input_file_name().alias("filename"))
+    df.createOrReplaceTempView(name)
+    return backend.table(name)

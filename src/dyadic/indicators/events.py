@@ -55,7 +55,9 @@ def cameo_table() -> pd.DataFrame:
 def _period(col, freq: str):
     if freq not in ("month", "year"):
         raise RequestError(f"freq must be month or year, not '{freq}'")
-    return col.truncate("M" if freq == "month" else "Y").cast("date")
+    # Built from its parts rather than truncated: Spark's date_trunc returns a timestamp that Ibis takes
+    # for a date, so the period would leave Spark with a time zone attached.
+    return ibis.date(col.year(), col.month() if freq == "month" else 1, 1)
 
 
 def _in_family(cameo, prefixes):
@@ -65,11 +67,26 @@ def _in_family(cameo, prefixes):
 def dyad_periods(store: Store, source: str, freq: str = "month", family: str | None = None) -> ibis.Table:
     """Directed dyad-period event indicators of one events source, for all dyads (sparse)."""
     store.require(source)
+    con = store.ibis()
+    return period_indicators(con.table("events").filter(ibis._.source == source),
+                             con.table("event_volume").filter(ibis._.source == source), freq, family)
+
+
+def period_indicators(ev: ibis.Table, vol: ibis.Table, freq: str = "month", family: str | None = None) -> ibis.Table:
+    """The dyad-period indicators from canonical ``events`` and ``event_volume`` tables, on any engine.
+
+    Args:
+        ev: events (``src``, ``tgt``, ``added``, ``cameo``, ``quad_class``, ``goldstein``, ``tone``).
+        vol: volume (``code``, ``month``, ``events``).
+        freq: ``month`` or ``year``.
+        family: keep only events of this CAMEO family.
+
+    Returns:
+        One row per directed dyad and period with at least one event.
+    """
     fams = families()
     if family is not None and family not in fams:
         raise RequestError(f"unknown family '{family}'; known: {', '.join(fams)}")
-    con = store.ibis()
-    ev = con.table("events").filter(ibis._.source == source)
     if family:
         ev = ev.filter(_in_family(ev.cameo, fams[family]))
     ev = ev.mutate(period=_period(ev.added, freq))
@@ -78,7 +95,6 @@ def dyad_periods(store: Store, source: str, freq: str = "month", family: str | N
     counts.update({f: _in_family(ev.cameo, p).cast("int64").sum() for f, p in fams.items()})
     agg = ev.group_by(["src", "tgt", "period"]).aggregate(
         **counts, net_coop=ev.goldstein.sum(), goldstein_mean=ev.goldstein.mean(), tone_mean=ev.tone.mean())
-    vol = con.table("event_volume").filter(ibis._.source == source)
     vol = vol.mutate(period=_period(vol.month, freq)).group_by(["code", "period"]).aggregate(vol=vol.events.sum())
     vs = vol.rename(vol_src="vol", src="code")
     vt = vol.rename(vol_tgt="vol", tgt="code")

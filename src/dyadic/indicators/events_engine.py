@@ -1,0 +1,141 @@
+"""GDELT files to dyad-period event indicators on DuckDB or Spark, without the store: the event job at scale.
+
+The embedded ingest (:mod:`dyadic.sources.gdelt_scan`) streams files into the store; on a cluster the input
+is the whole GDELT history, so this module expresses the same rules as Ibis expressions over the raw files
+and runs them on either engine (:mod:`dyadic.engine`), writing the results as Parquet partitioned by year
+and month. The rules, as in the ingest (docs/sources/gdelt.md):
+
+- actors map to states by the :class:`~dyadic.sources.gdelt.ActorRule`, applied once per distinct code;
+- de-duplication keeps, for each GLOBALEVENTID, the row published last (then the last file by name);
+- the row filters (sources, articles, root events) apply after it;
+- ``events`` keeps state-to-state rows; ``event_volume`` counts, per state and month of publication, kept
+  rows with the state as either actor; ``event_coverage`` counts rows read per day of publication.
+
+The tests check that both engines give exactly the dyad-month indicators of the embedded ingest.
+Not here: the URL de-duplication rule (it needs DuckDB's URL hash) and the 57-field pre-2013 backfiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import ibis
+
+from dyadic import engine
+from dyadic.errors import RequestError
+from dyadic.indicators.events import period_indicators
+from dyadic.sources.gdelt import GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, Filters, expand, layout_of
+from dyadic.sources.registry import Registry
+
+
+def read_raw(backend, paths: str | Path | Iterable[str | Path], rule: ActorRule = ActorRule(),
+             dataset: str | None = None) -> ibis.Table:
+    """GDELT export files (plain or .gz) as the canonical raw columns, on ``backend``.
+
+    Args:
+        backend: from :func:`dyadic.engine.connect`.
+        paths: local files, a folder or a glob; or, on Spark, URIs (then ``dataset`` is required).
+        rule: the actor rule (``country`` reads ActorCountryCode instead of the actor code).
+        dataset: ``gdelt2`` (61 columns) or ``gdelt1`` (58); detected from the first local file if omitted.
+
+    Returns:
+        ``file``, ``dataset``, ``event_id``, ``date``, ``added`` (YYYYMMDD), ``a1``, ``a2`` and the event fields.
+    """
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    remote = [str(p) for p in items if "://" in str(p)]
+    files = remote if remote else expand(items)
+    if dataset is None:
+        if remote:
+            raise RequestError("dataset must be given (gdelt1 or gdelt2) for files read from a URI")
+        dataset = layout_of(Path(files[0]), Path(files[0]))[0]
+    columns = {"gdelt2": GDELT2_COLUMNS, "gdelt1": GDELT1_COLUMNS}.get(dataset)
+    if columns is None:
+        raise RequestError(f"dataset must be gdelt1 or gdelt2, not '{dataset}'")
+    t = engine.read_delimited(backend, files, columns, name="gdelt_raw")
+    a1, a2 = ("Actor1CountryCode", "Actor2CountryCode") if rule.mode == "country" else ("Actor1Code", "Actor2Code")
+    added = ibis.ifelse(t.DATEADDED >= 10_000_000_000_000, t.DATEADDED // 1_000_000, t.DATEADDED)
+    return t.select(file=t.filename, dataset=ibis.literal(dataset), event_id=t.GLOBALEVENTID, date=t.SQLDATE,
+                    added=added.cast("int32"), a1=t[a1], a2=t[a2], is_root=t.IsRootEvent, cameo=t.EventCode,
+                    base=t.EventBaseCode, root=t.EventRootCode, quad_class=t.QuadClass, goldstein=t.GoldsteinScale,
+                    mentions=t.NumMentions, sources=t.NumSources, articles=t.NumArticles, tone=t.AvgTone)
+
+
+def actor_map(backend, raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule()) -> ibis.Table:
+    """Distinct actor codes of ``raw`` mapped to states by ``rule`` (one small table, built once)."""
+    codes = raw.select(a=raw.a1).union(raw.select(a=raw.a2)).filter(ibis._.a.notnull()).distinct()
+    found = engine.execute(backend, codes)["a"].tolist()
+    mapping = rule.map(found, set(registry.states.code))
+    import pandas as pd
+
+    return ibis.memtable(pd.DataFrame({"actor": list(mapping), "code": list(mapping.values())},
+                                      columns=["actor", "code"]).astype("string"))
+
+
+def _kept(raw: ibis.Table, filters: Filters) -> ibis.Table:
+    if filters.dedup == "url":
+        raise RequestError("the URL de-duplication rule runs only in the embedded ingest (dyadic gdelt ingest)")
+    t = raw
+    if filters.dedup == "event_id":
+        rank = ibis.row_number().over(group_by=t.event_id, order_by=[t.added.desc(), t.file.desc()])
+        t = t.mutate(_rank=rank).filter(ibis._._rank == 0).drop("_rank")
+    if filters.min_sources > 1:
+        t = t.filter(t.sources >= filters.min_sources)
+    if filters.min_articles > 1:
+        t = t.filter(t.articles >= filters.min_articles)
+    if filters.root_only:
+        t = t.filter(t.is_root)
+    return t
+
+
+def canonical(raw: ibis.Table, amap: ibis.Table, source_name: str = "gdelt_events",
+              filters: Filters = Filters()) -> dict[str, ibis.Table]:
+    """The canonical ``events``, ``event_volume`` and ``event_coverage`` tables as expressions over ``raw``."""
+    kept = _kept(raw, filters)
+    m1 = amap.rename(c1="code", a1="actor")
+    m2 = amap.rename(c2="code", a2="actor")
+    both = kept.left_join(m1, "a1").drop("a1_right").left_join(m2, "a2").drop("a2_right")
+    ev = both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
+    day = lambda col: ibis.date(col // 10000, col // 100 % 100, col % 100)  # noqa: E731
+    events = ev.select(source=ibis.literal(source_name), dataset=ev.dataset, event_id=ev.event_id, date=ev.date,
+                       added=day(ev.added), src=ev.c1, tgt=ev.c2, src_actor=ev.a1, tgt_actor=ev.a2, cameo=ev.cameo,
+                       base=ev.base, root=ev.root, quad_class=ev.quad_class, goldstein=ev.goldstein,
+                       mentions=ev.mentions, sources=ev.sources, articles=ev.articles, tone=ev.tone,
+                       is_root=ev.is_root)
+    month = ibis.date(both.added // 10000, both.added // 100 % 100, 1)
+    sides = both.filter(both.c1.notnull()).select(month=month, code=both.c1).union(
+        both.filter(both.c2.notnull() & (both.c1.isnull() | (both.c2 != both.c1))).select(month=month, code=both.c2),
+        distinct=False)
+    volume = sides.group_by(["month", "code"]).aggregate(events=ibis._.count()).mutate(
+        source=ibis.literal(source_name))
+    coverage = raw.group_by("added").aggregate(files=raw.file.nunique().cast("int32"), rows=raw.count()).select(
+        source=ibis.literal(source_name), day=day(ibis._.added), files="files", rows="rows")
+    return {"events": events, "event_volume": volume, "event_coverage": coverage}
+
+
+def event_periods(backend, paths, registry: Registry, freq: str = "month", rule: ActorRule = ActorRule(),
+                  filters: Filters = Filters(), family: str | None = None, dataset: str | None = None) -> ibis.Table:
+    """Directed dyad-period indicators straight from GDELT files (see :func:`~dyadic.indicators.events.period_indicators`).
+
+    Args:
+        backend: from :func:`dyadic.engine.connect`.
+        paths: the files (see :func:`read_raw`).
+        registry: the country registry.
+        freq: ``month`` or ``year``.
+        rule, filters: as for the ingest.
+        family: keep only one CAMEO family.
+        dataset: ``gdelt1`` or ``gdelt2`` when the files are URIs.
+
+    Returns:
+        The indicators, with ``year`` and ``month`` columns to partition by.
+    """
+    raw = read_raw(backend, paths, rule, dataset)
+    tables = canonical(raw, actor_map(backend, raw, registry, rule), filters=filters)
+    out = period_indicators(tables["events"], tables["event_volume"], freq, family)
+    return out.mutate(year=out.period.year(), month=out.period.month())
+
+
+def write_event_periods(backend, paths, registry: Registry, out: str | Path, freq: str = "month", **kw) -> Path:
+    """:func:`event_periods` written as Parquet partitioned by year and month, all of it or nothing."""
+    return engine.write_parquet(backend, event_periods(backend, paths, registry, freq, **kw), out,
+                                partition_by=("year", "month"))
