@@ -96,3 +96,17 @@ def test_spark_job_failure_leaves_no_output(ingested, resampled, tmp_path):
         write_event_periods(be, bad / V2, ingested.registry(), out)
     assert sorted(p.relative_to(out) for p in out.rglob("*.parquet")) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_aggregate_writes_partitioned_parquet(ingested, embedded, resampled, tmp_path):
+    from typer.testing import CliRunner
+
+    from dyadic.cli import app
+
+    out = tmp_path / "agg"
+    res = CliRunner().invoke(app, ["gdelt", "aggregate", str(resampled), "--out", str(out), "--min-sources", "2",
+                                   "--store", str(ingested.path)])
+    assert res.exit_code == 0, res.output
+    got = pd.read_parquet(out)
+    assert sorted({p.parent.name for p in out.rglob("*.parquet")}) == ["month=10", "month=11", "month=12"]
+    assert int(got.events.sum()) == int(embedded.events.sum())

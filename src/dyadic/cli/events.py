@@ -10,7 +10,7 @@ import typer
 from dyadic.cli import FormatOpt, StoreOpt, app, console, emit, friendly, out, progress
 from dyadic.config import Settings
 
-gdelt_app = typer.Typer(help="GDELT event files: download a date range, ingest files.", no_args_is_help=True)
+gdelt_app = typer.Typer(help="GDELT event files: download a date range, ingest files, aggregate at scale.", no_args_is_help=True)
 app.add_typer(gdelt_app, name="gdelt")
 
 SHOW = {
@@ -72,6 +72,37 @@ def gdelt_ingest(
     out.print(f"{s.source}: {s.rows:,} rows written")
     for n in s.notes:
         out.print(f"  {n}", highlight=False)
+
+
+@gdelt_app.command("aggregate")
+@friendly
+def gdelt_aggregate(
+    paths: Annotated[list[str], typer.Argument(help="Files, a directory or globs (on Spark also URIs) of GDELT exports.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder: Parquet partitioned by year and month.")],
+    engine_name: Annotated[str, typer.Option("--engine", help="duckdb or spark.")] = "duckdb",
+    freq: Annotated[str, typer.Option(help="month or year.")] = "month",
+    dataset: Annotated[Optional[str], typer.Option(help="gdelt2 or gdelt1 (required for URIs).")] = None,
+    actors: Annotated[str, typer.Option(help="Actor rule: state_roles, bare or country.")] = "state_roles",
+    min_sources: Annotated[int, typer.Option(help="Minimum NumSources.")] = 1,
+    root_only: Annotated[bool, typer.Option(help="Only root events.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Directed dyad-period event indicators straight from GDELT files, on DuckDB or Spark, without ingesting.
+
+    For inputs too large for one machine: run it under spark-submit (docs/engines.md). The store only
+    provides the country registry.
+    """
+    from dyadic import engine
+    from dyadic.indicators.events_engine import write_event_periods
+    from dyadic.sources.gdelt import ActorRule, Filters
+    from dyadic.store import Store
+
+    with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
+        be = engine.connect(engine_name, st.con)
+        write_event_periods(be, paths if len(paths) > 1 else paths[0], st.registry(), out_dir, freq,
+                            rule=ActorRule(actors), filters=Filters(min_sources=min_sources, root_only=root_only),
+                            dataset=dataset)
+    out.print(f"wrote {out_dir} (Parquet, partitioned by year and month)")
 
 
 @gdelt_app.command("download")
