@@ -62,17 +62,24 @@ def test_partitioned_write_on_duckdb(duck, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
 
+def assert_failed_rewrite_keeps(backend, good, bad, target, partition_by=("year",)) -> None:
+    """Write ``good`` to ``target``, then fail rewriting it with ``bad``: the first output stays byte for
+    byte and no temporary folder is left beside it."""
+    engine.write_parquet(backend, good, target, partition_by=partition_by)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    with pytest.raises(DyadicError, match=rf"cannot write .*{target.name}"):
+        engine.write_parquet(backend, bad, target, partition_by=partition_by)
+    assert {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
 def test_failed_rewrite_keeps_the_old_output(duck, tmp_path):
     be = engine.connect("duckdb", duck)
     t = be.table("t")
-    target = engine.write_parquet(be, t.select("year", "code"), tmp_path / "out")
-    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
     bad = t.select("year", n=t.n.cast("int64"))  # 'oops' cannot be cast: fails while the query runs
-    with pytest.raises(DyadicError, match=r"cannot write .*out.*oops"):
-        engine.write_parquet(be, bad, target, partition_by=["year"])
-    after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
-    assert after == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert_failed_rewrite_keeps(be, t.select("year", "code"), bad, tmp_path / "out", partition_by=())
+    with pytest.raises(DyadicError, match="oops"):
+        engine.write_parquet(be, bad, tmp_path / "out")
 
 
 def test_failed_first_write_leaves_nothing(duck, tmp_path):

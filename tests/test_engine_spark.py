@@ -18,6 +18,7 @@ from dyadic.indicators.trade import trade_dyad_years
 from dyadic.store import Store, ingest
 
 from conftest import data_settings, source_dir
+from test_engine import assert_failed_rewrite_keeps
 
 SOURCES = ["country_codes", "cow_trade", "wb_gdp", "cow_nmc", "sipri_milex", "alliances_atop_cow"]
 
@@ -59,15 +60,10 @@ def test_store_tables_reach_spark_with_the_same_types_and_values(spark, typed):
 def test_a_spark_query_failing_mid_write_leaves_the_old_output(spark, typed, tmp_path):
     sp = engine.connect("spark", typed)
     t = engine.load_tables(sp, typed, ["t"])["t"]
-    target = engine.write_parquet(sp, t.select("year", "n", "code"), tmp_path / "out", partition_by=["year"])
-    assert sorted(p.name for p in target.iterdir() if p.is_dir()) == [f"year={y}" for y in range(1990, 1996)]
-    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    target = tmp_path / "out"
     bad = t.select("year", n=t.code.cast("int32"))  # 'S1' is no number: Spark fails while it writes
-    with pytest.raises(DyadicError, match=r"cannot write .*out"):
-        engine.write_parquet(sp, bad, target, partition_by=["year"])
-    after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
-    assert after == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert_failed_rewrite_keeps(sp, t.select("year", "n", "code"), bad, target)
+    assert sorted(p.name for p in target.iterdir() if p.is_dir()) == [f"year={y}" for y in range(1990, 1996)]
     back = pq.read_table(target).to_pandas()
     assert sorted(back.n) == list(range(6))
 
