@@ -1,0 +1,129 @@
+"""Benchmark: the event job (GDELT files -> dyad-month indicators as Parquet) at 1x, 4x and 16x on both engines.
+
+The input is resampled from the lines of the staged real GDELT 2.0 file, as in bench/events.py. For each
+engine and size a fresh process runs :func:`dyadic.indicators.events_engine.write_event_periods` (read,
+actor map, de-duplication, filters, volume, indicators, partitioned Parquet write, all of it or nothing);
+library imports and the Spark session start are outside the clock. Peak memory is VmHWM (peak resident set)
+of the driver: the Python process, plus the JVM for Spark (local mode runs the executors inside it).
+
+The growth exponent is the slope of log(time) on log(rows) over the three sizes (1.0 = linear).
+
+Usage: ``.venv/bin/python bench/scale.py [--rows 125000]`` (needs DYADIC_DATA and Java for Spark). Last line:
+``scale: duckdb_exp=... spark_exp=... spark_over_duckdb=...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from events import build  # noqa: E402  (the same resampling as the ingest benchmark)
+
+WORK = Path("/tmp/dyadic-bench-scale")
+
+CHILD = r"""
+import json, os, sys, time, shutil
+from pathlib import Path
+
+
+def vmhwm(pid="self"):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
+def children():
+    out = []
+    for task in Path("/proc/self/task").iterdir():
+        out += (task / "children").read_text().split()
+    return out
+
+
+eng, folder, store, out = sys.argv[1:5]
+import duckdb
+from dyadic import engine
+from dyadic.store import Store
+from dyadic.indicators.events_engine import write_event_periods
+st = Store.open(store, read_only=True)
+reg = st.registry()
+st.con.execute("SET memory_limit = '512MB'")  # as the embedded ingest: DuckDB spills instead of growing
+be = engine.connect(eng, st.con)
+if eng == "spark":
+    engine.spark_session()  # started before the clock: a cluster keeps its session
+t0 = time.perf_counter()
+write_event_periods(be, Path(folder), reg, out)
+secs = time.perf_counter() - t0
+py = vmhwm()
+jvm = sum(vmhwm(p) for p in children())
+print(json.dumps({"secs": secs, "py_mb": py, "jvm_mb": jvm}))
+"""
+
+
+def run(eng: str, folder: Path, seed: Path) -> dict:
+    out = WORK / f"out-{eng}"
+    shutil.rmtree(out, ignore_errors=True)
+    res = subprocess.run([sys.executable, "-c", CHILD, eng, str(folder), str(seed), str(out)],
+                         capture_output=True, text=True, check=False)
+    if res.returncode:
+        raise SystemExit(f"{eng} failed:\n{res.stderr[-3000:]}")
+    shutil.rmtree(out, ignore_errors=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=125_000, help="rows at 1x (default 125,000; 16x is 2 million)")
+    args = ap.parse_args()
+    if not os.environ.get("DYADIC_DATA"):
+        raise SystemExit("set DYADIC_DATA to the folder holding gdelt_raw_samples/ and the country code files")
+    WORK.mkdir(parents=True, exist_ok=True)
+    seed = WORK / "seed.duckdb"
+    if not seed.exists():
+        from dyadic.config import Settings
+        from dyadic.store import Store, ingest
+        with Store.open(seed) as st:
+            ingest(st, Settings.resolve(store=seed), ["country_codes"])
+
+    factors = (1, 4, 16)
+    results: dict[tuple[str, int], dict] = {}
+    for f in factors:
+        rows = args.rows * f
+        folder = WORK / f"in-{f}x"
+        shutil.rmtree(folder, ignore_errors=True)
+        files = build(rows, folder)
+        mb = sum(p.stat().st_size for p in files) / 1e6
+        print(f"built {rows:,} rows ({f}x) in {len(files)} files, {mb:,.0f} MB", flush=True)
+        for eng in ("duckdb", "spark"):
+            results[(eng, f)] = r = run(eng, folder, seed)
+            print(f"  {eng:<6} {r['secs']:7.2f} s  python {r['py_mb']:6.0f} MB  jvm {r['jvm_mb']:6.0f} MB", flush=True)
+        shutil.rmtree(folder)
+
+    print(f"\n{'engine':<7} {'x':>3} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'driver MB':>9} {'vs duckdb':>9}")
+    exps = {}
+    for eng in ("duckdb", "spark"):
+        for f in factors:
+            r = results[(eng, f)]
+            rows = args.rows * f
+            vs = r["secs"] / results[("duckdb", f)]["secs"]
+            print(f"{eng:<7} {f:>3} {rows:>10,} {r['secs']:>8.2f} {rows / r['secs']:>10,.0f} "
+                  f"{r['py_mb'] + r['jvm_mb']:>9.0f} {vs:>9.2f}")
+        x = np.log([args.rows * f for f in factors])
+        y = np.log([results[(eng, f)]["secs"] for f in factors])
+        exps[eng] = float(np.polyfit(x, y, 1)[0])
+    ratio = results[("spark", factors[-1])]["secs"] / results[("duckdb", factors[-1])]["secs"]
+    print(f"scale: duckdb_exp={exps['duckdb']:.2f} spark_exp={exps['spark']:.2f} spark_over_duckdb={ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
