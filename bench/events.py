@@ -47,6 +47,20 @@ def build(rows: int, out: Path) -> list[Path]:
     return files
 
 
+def seed_store(work: Path) -> Path:
+    """A store holding only the country registry under ``work`` (made once), after checking DYADIC_DATA."""
+    if not os.environ.get("DYADIC_DATA"):
+        raise SystemExit("set DYADIC_DATA to the folder holding gdelt_raw_samples/ and the country code files")
+    work.mkdir(parents=True, exist_ok=True)
+    seed = work / "seed.duckdb"
+    if not seed.exists():
+        from dyadic.config import Settings
+        from dyadic.store import Store, ingest
+        with Store.open(seed) as st:
+            ingest(st, Settings.resolve(store=seed), ["country_codes"])
+    return seed
+
+
 CHILD = r"""
 import json, re, sys, time, shutil
 import duckdb, pandas
@@ -118,16 +132,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows at the largest size (default 1,000,000)")
     ap.add_argument("--skip-pandas", action="store_true", help="leave the slow pandas baseline out")
     args = ap.parse_args()
-    if not os.environ.get("DYADIC_DATA"):
-        raise SystemExit("set DYADIC_DATA to the folder holding gdelt_raw_samples/ and the country code files")
-
-    WORK.mkdir(parents=True, exist_ok=True)
-    seed = WORK / "seed.duckdb"
-    if not seed.exists():
-        from dyadic.config import Settings
-        from dyadic.store import Store, ingest
-        with Store.open(seed) as st:
-            ingest(st, Settings.resolve(store=seed), ["country_codes"])
+    seed = seed_store(WORK)
 
     sizes = [max(args.rows // 4, 1), args.rows]
     results = {}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from events import build  # noqa: E402  (the same resampling as the ingest benchmark)
+from events import build, seed_store  # noqa: E402  (the same input and seed as the ingest benchmark)
 
 WORK = Path("/tmp/dyadic-bench-scale")
 
@@ -85,15 +84,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=125_000, help="rows at 1x (default 125,000; 16x is 2 million)")
     args = ap.parse_args()
-    if not os.environ.get("DYADIC_DATA"):
-        raise SystemExit("set DYADIC_DATA to the folder holding gdelt_raw_samples/ and the country code files")
-    WORK.mkdir(parents=True, exist_ok=True)
-    seed = WORK / "seed.duckdb"
-    if not seed.exists():
-        from dyadic.config import Settings
-        from dyadic.store import Store, ingest
-        with Store.open(seed) as st:
-            ingest(st, Settings.resolve(store=seed), ["country_codes"])
+    seed = seed_store(WORK)
 
     factors = (1, 4, 16)
     results: dict[tuple[str, int], dict] = {}

@@ -10,7 +10,7 @@ import pytest
 from conftest import source_dir
 from dyadic.errors import SourceFormatError
 from dyadic.sources.gdelt import (GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, Filters,
-                                  download_range, events_relation, parse_index)
+                                  download_range, events_relation, parse_index, read_csv_sql)
 from dyadic.sources.gdelt_scan import EventScan, scan_files
 from dyadic.events_api import ingest_gdelt
 from dyadic.store import Store, ingest
@@ -234,3 +234,43 @@ def test_repeated_ids_across_chunks_removed_exactly(gdelt_store, tmp_path):
     pd.testing.assert_frame_equal(once[1], twice[1])
     assert "duplicate GLOBALEVENTID': 2,111 rows removed" in " | ".join(twice[3])
     assert twice[2].rows.sum() == 2 * once[2].rows.sum()  # coverage counts every row read
+
+
+@pytest.mark.parametrize("mode", ["state_roles", "bare", "country"])
+def test_actor_rule_expression_maps_as_the_rule(gdelt_store, mode):
+    """The Ibis form of the rule (used on Spark) maps every code exactly as ActorRule.map does."""
+    import ibis
+
+    states = set(gdelt_store.registry().states.code)
+    found = [r[0] for r in duckdb.connect().execute(
+        f"SELECT DISTINCT Actor1Code FROM read_csv('{source_dir('gdelt_raw_samples') / V2}', delim='\t', "
+        f"header=false, quote='', columns={GDELT2_COLUMNS!r}) WHERE Actor1Code IS NOT NULL").fetchall()]
+    codes = found + ["CHN", "CHNGOVMIL", "CHNGOVMED", "CHNGO", "GOV", "", "RUSMILSPY", "XXXGOV", "USA"]
+    rule = ActorRule(mode)
+    t = ibis.memtable({"code": codes})
+    got = ibis.duckdb.connect().execute(t.mutate(state=rule.expr(t.code, states)))
+    mapped = rule.map(codes, states)
+    assert dict(zip(got.code, got.state.where(got.state.notna(), None))) == {c: mapped.get(c) for c in codes}
+    assert len(mapped) > 3
+
+
+def test_url_rule_reads_every_row_and_reports_both_filters(gdelt_store, tmp_path):
+    """The URL rule compares rows across the input: the ids repeated are removed, then same-article codings."""
+    import pandas as pd
+
+    src = source_dir("gdelt_raw_samples") / V2
+    reg = gdelt_store.registry()
+    single = EventScan()
+    once = _tables(scan_files(src, reg, "t", filters=Filters(dedup="url"), scan=single), single)
+    shutil.copy(src, tmp_path / "a.export.CSV")
+    shutil.copy(src, tmp_path / "b.export.CSV")
+    both = EventScan()
+    twice = _tables(scan_files(tmp_path, reg, "t", filters=Filters(dedup="url"), scan=both), both)
+    pd.testing.assert_frame_equal(once[0], twice[0])
+    notes = " | ".join(twice[3])
+    assert "duplicate GLOBALEVENTID': 2,111 rows removed" in notes
+    assert "same URL, date, actors and event code under another id'" in notes
+    n_url = duckdb.connect().execute(
+        "SELECT count(*) - count(DISTINCT (SOURCEURL, SQLDATE, Actor1Code, Actor2Code, EventCode)) FROM "
+        + read_csv_sql(src, GDELT2_COLUMNS)).fetchone()[0]
+    assert f"another id': {n_url:,} rows removed" in notes

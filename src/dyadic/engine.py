@@ -299,7 +299,7 @@ def read_delimited(backend, paths: list[str | Path], columns: dict[str, str], na
     if unknown:
         raise RequestError(f"read_delimited: unsupported column types {unknown}")
     if not is_spark(backend):
-        files = ", ".join(f"'{_quote(Path(p)) if '://' not in str(p) else p}'" for p in paths)
+        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
         backend.con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_csv([{files}], delim='{delim}', header=false, "
             f"quote='', escape='', auto_detect=false, columns={columns!r}, dateformat='%Y%m%d', filename=true)")

@@ -56,7 +56,12 @@ def shock(
         missing += miss
     import pandas as pd
 
-    emit(pd.concat(rows, ignore_index=True), fmt, title=f"Event study {x}-{y} at {at}")
+    _emit_measured(pd.concat(rows, ignore_index=True), fmt, f"Event study {x}-{y} at {at}", missing)
+
+
+def _emit_measured(df, fmt: str, title: str, missing) -> None:
+    """The result, then each indicator that could not be measured (an unknown is said, not dropped)."""
+    emit(df, fmt, title=title)
     for m in missing:
         console.print(f"not measured: {m}", highlight=False)
 
@@ -76,9 +81,7 @@ def breaks(
 
     st, reg = _open(store)
     df, missing = find(st, reg.resolve(a), reg.resolve(b), indicators, beta=beta)
-    emit(df, fmt, title=f"Breaks {a}-{b}")
-    for m in missing:
-        console.print(f"not measured: {m}", highlight=False)
+    _emit_measured(df, fmt, f"Breaks {a}-{b}", missing)
 
 
 @app.command()

@@ -5,7 +5,7 @@ is the whole GDELT history, so this module expresses the same rules as Ibis expr
 and runs them on either engine (:mod:`dyadic.engine`), writing the results as Parquet partitioned by year
 and month. The rules, as in the ingest (docs/sources/gdelt.md):
 
-- actors map to states by the :class:`~dyadic.sources.gdelt.ActorRule`, applied once per distinct code;
+- actors map to states by the :class:`~dyadic.sources.gdelt.ActorRule` (its Ibis form, inside the query);
 - de-duplication keeps, for each GLOBALEVENTID, the row published last (then the last file by name);
 - the row filters (sources, articles, root events) apply after it;
 - ``events`` keeps state-to-state rows; ``event_volume`` counts, per state and month of publication, kept
@@ -61,17 +61,6 @@ def read_raw(backend, paths: str | Path | Iterable[str | Path], rule: ActorRule 
                     mentions=t.NumMentions, sources=t.NumSources, articles=t.NumArticles, tone=t.AvgTone)
 
 
-def actor_map(backend, raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule()) -> ibis.Table:
-    """Distinct actor codes of ``raw`` mapped to states by ``rule`` (one small table, built once)."""
-    codes = raw.select(a=raw.a1).union(raw.select(a=raw.a2)).filter(ibis._.a.notnull()).distinct()
-    found = engine.execute(backend, codes)["a"].tolist()
-    mapping = rule.map(found, set(registry.states.code))
-    import pandas as pd
-
-    return ibis.memtable(pd.DataFrame({"actor": list(mapping), "code": list(mapping.values())},
-                                      columns=["actor", "code"]).astype("string"))
-
-
 def _kept(raw: ibis.Table, filters: Filters) -> ibis.Table:
     if filters.dedup == "url":
         raise RequestError("the URL de-duplication rule runs only in the embedded ingest (dyadic gdelt ingest)")
@@ -88,13 +77,12 @@ def _kept(raw: ibis.Table, filters: Filters) -> ibis.Table:
     return t
 
 
-def canonical(raw: ibis.Table, amap: ibis.Table, source_name: str = "gdelt_events",
+def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule(), source_name: str = "gdelt_events",
               filters: Filters = Filters()) -> dict[str, ibis.Table]:
     """The canonical ``events``, ``event_volume`` and ``event_coverage`` tables as expressions over ``raw``."""
     kept = _kept(raw, filters)
-    m1 = amap.rename(c1="code", a1="actor")
-    m2 = amap.rename(c2="code", a2="actor")
-    both = kept.left_join(m1, "a1").drop("a1_right").left_join(m2, "a2").drop("a2_right")
+    states = set(registry.states.code)
+    both = kept.mutate(c1=rule.expr(kept.a1, states), c2=rule.expr(kept.a2, states))
     ev = both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
     day = lambda col: ibis.date(col // 10000, col // 100 % 100, col % 100)  # noqa: E731
     events = ev.select(source=ibis.literal(source_name), dataset=ev.dataset, event_id=ev.event_id, date=ev.date,
@@ -130,7 +118,7 @@ def event_periods(backend, paths, registry: Registry, freq: str = "month", rule:
         The indicators, with ``year`` and ``month`` columns to partition by.
     """
     raw = read_raw(backend, paths, rule, dataset)
-    tables = canonical(raw, actor_map(backend, raw, registry, rule), filters=filters)
+    tables = canonical(raw, registry, rule, filters=filters)
     out = period_indicators(tables["events"], tables["event_volume"], freq, family)
     return out.mutate(year=out.period.year(), month=out.period.month())
 

@@ -105,6 +105,9 @@ class ActorRule:
     def __post_init__(self):
         if self.mode not in ("state_roles", "bare", "country"):
             raise RequestError(f"actor rule must be state_roles, bare or country, not '{self.mode}'")
+        bad = [r for r in self.roles if not re.fullmatch(r"[A-Z]{3}", r)]
+        if bad:
+            raise RequestError(f"actor roles are three-letter CAMEO role codes (GOV, MIL, ...), not {bad}")
 
     def map(self, codes: Iterable[str], states: set[str]) -> dict[str, str]:
         """Code -> state for every code the rule accepts."""
@@ -121,6 +124,21 @@ class ActorRule:
                     rest[i:i + 3] in self.roles for i in range(0, len(rest), 3)):
                 out[code] = code[:3]
         return out
+
+    def expr(self, code, states: Iterable[str]):
+        """The rule as an Ibis expression over a column of codes: the state, or NULL (as :meth:`map`).
+
+        Lets an engine map every row inside its query instead of first collecting the distinct codes.
+        """
+        import ibis
+
+        prefix = code.substr(0, 3)
+        if self.mode == "state_roles":
+            ok = (code.length() >= 3) & prefix.isin(sorted(states)) & code.substr(3).re_search(
+                "^(" + "|".join(self.roles) + ")*$")
+        else:
+            ok = (code.length() == 3) & code.isin(sorted(states))
+        return ibis.ifelse(ok, prefix, ibis.null("string"))
 
 
 @dataclass(frozen=True)

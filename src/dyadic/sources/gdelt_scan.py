@@ -24,7 +24,8 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from contextlib import ExitStack
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pandas as pd
@@ -101,7 +102,7 @@ class EventScan:
         self.files: list[tuple[str, str, int, int]] = []  # path, dataset, rows, skipped
 
     def close(self) -> None:
-        for t in ("_gd_raw", "_gd_all", "_gd_cov", "_gd_ids", "_gd_pairs", "_gd_map", "_gd_events"):
+        for t in ("_gd_raw", "_gd_all", "_gd_cov", "_gd_ids", "_gd_pairs", "_gd_map", "_gd_seen", "_gd_events"):
             try:
                 self.con.execute(f"DROP TABLE IF EXISTS temp.{t}")
             except duckdb.Error:
@@ -112,33 +113,29 @@ class EventScan:
 
     # ------------------------------------------------------------------ reading
 
-    def _chunks(self, paths: list[Path], skip_bad_lines: bool) -> Iterable[list[_File]]:
+    def _chunks(self, paths: list[Path], skip_bad_lines: bool) -> Iterator[list[_File]]:
         """Runs of files of one layout, about ``chunk_bytes`` of text each (zip members unpacked meanwhile)."""
         work = Path(self.tmp.name)
-        batch: list[tuple[_File, object]] = []
-        size = 0
+        batch: list[_File] = []
+        unpacked = ExitStack()  # the current run's unzipped copies, deleted when the run has been read
         try:
             for path in paths:
-                ctx = plain_file(path, work)
-                plain = ctx.__enter__()
-                try:
+                with ExitStack() as one:
+                    plain = one.enter_context(plain_file(path, work))
                     dataset, cols = layout_of(plain, path)
-                except BaseException:
-                    ctx.__exit__(None, None, None)
-                    raise
+                    kept = one.pop_all()
                 f = _File(path, plain, dataset, cols, plain.stat().st_size)
-                if batch and (batch[0][0].dataset != dataset or size + f.size > self.chunk_bytes or skip_bad_lines):
-                    yield [b[0] for b in batch]
-                    while batch:
-                        batch.pop()[1].__exit__(None, None, None)
-                    size = 0
-                batch.append((f, ctx))
-                size += f.size
+                if batch and (batch[0].dataset != dataset or sum(b.size for b in batch) + f.size > self.chunk_bytes
+                              or skip_bad_lines):
+                    yield batch
+                    unpacked.close()
+                    batch = []
+                unpacked.push(kept)
+                batch.append(f)
             if batch:
-                yield [b[0] for b in batch]
+                yield batch
         finally:
-            while batch:
-                batch.pop()[1].__exit__(None, None, None)
+            unpacked.close()
 
     def _read(self, chunk: list[_File], rule: ActorRule, skip_bad_lines: bool, into: str = "_gd_raw",
               append: bool = False) -> None:
@@ -165,7 +162,8 @@ class EventScan:
                 probe.close()
             raise format_error(exc, chunk[0].path) from exc
         rel = into if not append else f"(SELECT * FROM {into} WHERE file >= {i0})"
-        counts = dict(self.con.execute(f"SELECT file, count(*) FROM {rel} GROUP BY file").fetchall())
+        self.con.execute(f"INSERT INTO _gd_cov SELECT file, added, count(*) FROM {rel} GROUP BY ALL")
+        counts = dict(self.con.execute(f"SELECT file, sum(n) FROM _gd_cov WHERE file >= {i0} GROUP BY file").fetchall())
         skipped = 0
         if skip_bad_lines:
             skipped = self.con.execute(f"SELECT count(DISTINCT line) FROM rej_{tag}").fetchone()[0]
@@ -258,10 +256,8 @@ class EventScan:
         left = con.execute("SELECT count(*) FROM _gd_raw").fetchone()[0]
         removed = [("duplicate GLOBALEVENTID", total - left)]
         if filters.dedup == "url":
-            con.execute("""CREATE OR REPLACE TEMP TABLE _gd_all AS SELECT * FROM _gd_raw QUALIFY row_number() OVER
+            con.execute("""CREATE OR REPLACE TEMP TABLE _gd_raw AS SELECT * FROM _gd_raw QUALIFY row_number() OVER
                            (PARTITION BY url_hash, date, a1, a2, cameo ORDER BY event_id) = 1""")
-            con.execute("ALTER TABLE _gd_all RENAME TO _gd_raw2; DROP TABLE temp._gd_raw; "
-                        "ALTER TABLE _gd_raw2 RENAME TO _gd_raw")
             after = con.execute("SELECT count(*) FROM _gd_raw").fetchone()[0]
             removed.append(("same URL, date, actors and event code under another id", left - after))
         return removed
@@ -308,8 +304,6 @@ class EventScan:
             i0 = len(self.files)
             into = "_gd_all" if collect else "_gd_raw"
             self._read(chunk, rule, filters.skip_bad_lines, into=into, append=collect and i0 > 0)
-            rel = f"(SELECT * FROM _gd_all WHERE file >= {i0})" if collect else "_gd_raw"
-            con.execute(f"INSERT INTO _gd_cov SELECT file, added, count(*) FROM {rel} GROUP BY ALL")
             self._check_days(i0)
             if not collect:
                 if filters.dedup == "event_id":
@@ -323,11 +317,10 @@ class EventScan:
             con.execute(f"DELETE FROM {dest}" + (f" WHERE source = '{source_name}'" if events_table else ""))
             con.execute("DELETE FROM _gd_events")
             self.staged = 0
-            con.execute("DELETE FROM _gd_pairs")
-            first, self.files, collect, written = list(self.files), [], True, 0
+            con.execute("DELETE FROM _gd_pairs; DELETE FROM _gd_cov")
+            self.files, collect, written = [], True, 0
             for chunk in self._chunks(files, filters.skip_bad_lines):
                 self._read(chunk, rule, filters.skip_bad_lines, into="_gd_all", append=bool(self.files))
-            self.files = first
         removed: list[tuple[str, int]] = []
         if collect:
             removed = self._dedup(filters)
