@@ -56,7 +56,10 @@ from dyadic.store import Store
 from dyadic.indicators.events_engine import write_event_periods
 st = Store.open(store, read_only=True)
 reg = st.registry()
-st.con.execute("SET memory_limit = '512MB'")  # as the embedded ingest: DuckDB spills instead of growing
+import tempfile
+spill = tempfile.mkdtemp(prefix="dyadic-scale-")
+# As the embedded ingest: DuckDB holds 1 GB and spills the rest to disk instead of growing.
+st.con.execute(f"SET memory_limit = '1GB'; SET temp_directory = '{spill}'")
 be = engine.connect(eng, st.con)
 if eng == "spark":
     engine.spark_session()  # started before the clock: a cluster keeps its session
@@ -65,6 +68,7 @@ write_event_periods(be, Path(folder), reg, out)
 secs = time.perf_counter() - t0
 py = vmhwm()
 jvm = sum(vmhwm(p) for p in children())
+shutil.rmtree(spill, ignore_errors=True)
 print(json.dumps({"secs": secs, "py_mb": py, "jvm_mb": jvm}))
 """
 
