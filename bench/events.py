@@ -5,7 +5,7 @@ Builds a large input in the real GDELT 2.0 export format by resampling the lines
 files of at most 250,000 rows under /tmp. Three contenders run in the same invocation, each in a fresh
 process so its peak memory (VmHWM, the peak resident set) is its own; library imports are outside the clock:
 
-- dyadic: ``ingest_gdelt`` into a new store (typed read, filters, actor rule, SHA-256 of every file,
+- dyadic: ``ingest_gdelt`` into a new store (typed read, filters, actor rule, BLAKE3 checksum of every file,
   atomic write) plus the all-dyad monthly indicators (``dyad_periods(...).execute()``);
 - pandas: ``read_csv`` of every file + ``groupby`` (how gdeltPyR works);
 - bound: DuckDB ``read_csv`` with the same explicit types + one GROUP BY, in one pass (no store, no mapping).

@@ -66,7 +66,7 @@ def test_pair_series_matches_the_python_api_and_cli_fields(client, store_path):
     assert {p["name"] for p in doc["provenance"]} >= set(got.source)
     for p in doc["provenance"]:
         assert PROVENANCE_FIELDS <= set(p)
-        assert all(len(f["sha256"]) == 64 for f in p["files"])
+        assert all(f["algorithm"] == "sha256" and len(f["checksum"]) == 64 for f in p["files"])
 
 
 def test_year_slices_paginate_over_every_dyad(client, store_path):

@@ -134,6 +134,14 @@ def paper_verdicts(f: AlignmentFinding | None) -> list[dict]:
     return out
 
 
+def _checksum(entry: dict) -> dict:
+    """A file's recorded checksum and its algorithm (event files carry BLAKE3, others SHA-256; size if none)."""
+    for algorithm in ("sha256", "blake3"):
+        if entry.get(algorithm):
+            return {"algorithm": algorithm, "checksum": entry[algorithm]}
+    return {"algorithm": "bytes", "checksum": str(entry.get("bytes", ""))}
+
+
 def provenance(store: Store, used: list[str]) -> list[dict]:
     src = store.sources()
     rows = []
@@ -146,7 +154,7 @@ def provenance(store: Store, used: list[str]) -> list[dict]:
         rows.append({
             "name": name, "title": r["title"], "version": r["version"], "rows": int(r["rows"]),
             "citation": r["citation"], "licence": r["licence"], "homepage": r["homepage"],
-            "files": [(k, v["sha256"]) for k, v in files.items()], "ingested_at": str(r["ingested_at"])[:19],
+            "files": [{"file": k, **_checksum(v)} for k, v in files.items()], "ingested_at": str(r["ingested_at"])[:19],
             "unmapped": json.loads(r["unmapped"] or "{}"),
         })
     return rows

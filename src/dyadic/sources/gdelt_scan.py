@@ -4,15 +4,19 @@ Files are read in chunks of about ``CHUNK_BYTES`` of text, each chunk in one par
 a temporary table that lives only while the chunk is processed, so memory is bounded by the chunk size and
 not by the input. From each chunk the scan keeps only:
 
-- the state-to-state events, inserted straight into their destination table (the store's ``events`` table
-  inside the ingest transaction, or a private table);
+- the state-to-state events, handed chunk by chunk to a sink as Arrow batches (the store's ``events`` table
+  inside the ingest transaction; by default a private table returned as a stream);
 - small aggregates: rows per file and day (coverage), rows per actor pair, month and filter outcome (from
   which the volume denominators, the unmapped actors and every filter's count are derived), and each
   chunk's GLOBALEVENTID range and distinct count.
 
+The scan works on a private in-memory connection in autocommit mode, never inside the store's transaction:
+DuckDB scans and joins tables of a transaction's own uncommitted storage about half as fast, and only the
+events' insert needs the transaction.
+
 De-duplication by GLOBALEVENTID needs to know whether any id occurs twice. In GDELT's own files it never
-does, and the chunk statistics prove it cheaply (distinct ids within each chunk, disjoint id ranges across
-chunks). When they cannot (the same file twice, overlapping downloads), or when the URL rule is asked for,
+does, and the chunk statistics prove it cheaply (distinct ids within each chunk, counted with a bitmap over
+the chunk's id range when that range is dense, as GDELT's are; disjoint id ranges across chunks). When they cannot (the same file twice, overlapping downloads), or when the URL rule is asked for,
 the scan discards what it wrote and reads the files again keeping every row, de-duplicates them exactly
 and derives the tables from what is left: correct in every case, fast in the usual one.
 
@@ -25,10 +29,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import ExitStack
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 import duckdb
-import pandas as pd
 
 from dyadic.errors import SourceFormatError
 from dyadic.sources.base import IngestResult
@@ -39,8 +42,8 @@ from dyadic.sources.registry import Registry
 #: Text read per chunk. Peak memory follows this, not the input size (a chunk of 512 MB is ~1.26 million rows).
 CHUNK_BYTES = 512 << 20
 
-#: State-to-state rows staged in memory before they are moved to the store in one insert.
-FLUSH_ROWS = 1 << 20
+#: Widest chunk id range counted with a bitmap (bits; 16 MB); wider ranges use a hash count.
+BITMAP_BITS = 1 << 27
 
 #: Columns of the events destination, in the order the scan writes them.
 EVENT_COLUMNS = ("source", "dataset", "event_id", "date", "added", "src", "tgt", "src_actor", "tgt_actor", "cameo",
@@ -71,6 +74,30 @@ def _conditions(filters: Filters) -> list[tuple[str, str]]:
     return out
 
 
+class EventSink(Protocol):
+    """Where the scan puts state-to-state events (columns :data:`EVENT_COLUMNS`)."""
+
+    def write(self, con: duckdb.DuckDBPyConnection, query: str) -> int:
+        """Insert the rows of ``query`` (run on the scan's connection ``con``); returns the rows inserted."""
+
+    def clear(self) -> None:
+        """Remove every row this sink was given (the scan starts again)."""
+
+
+class _TempSink:
+    """Events kept in a temporary table of the scan's own connection, returned as a stream at the end."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gd_events ({EVENTS_DDL})")
+
+    def write(self, con: duckdb.DuckDBPyConnection, query: str) -> int:
+        return con.execute(f"INSERT INTO _gd_events BY NAME {query}").fetchone()[0]
+
+    def clear(self) -> None:
+        self.con.execute("DELETE FROM _gd_events")
+
+
 @dataclass
 class _File:
     path: Path
@@ -84,20 +111,14 @@ class EventScan:
     """Reads GDELT files in bounded chunks and writes the canonical event tables.
 
     Args:
-        con: the DuckDB connection to work on (the store's, inside its ingest transaction, so events go
-            straight into the store); a private in-memory one when omitted.
-        memory_limit: DuckDB memory limit of a private connection (a shared one keeps its own settings).
+        memory_limit: DuckDB memory limit of the scan's private connection (it spills beyond it).
         chunk_bytes: text read per chunk.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection | None = None, memory_limit: str = "512MB",
-                 chunk_bytes: int = CHUNK_BYTES):
+    def __init__(self, memory_limit: str = "512MB", chunk_bytes: int = CHUNK_BYTES):
         self.tmp = tempfile.TemporaryDirectory(prefix="dyadic-gdelt-")
-        self.own = con is None
-        if self.own:
-            con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": self.tmp.name,
-                                         "preserve_insertion_order": False})
-        self.con = con
+        self.con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": self.tmp.name,
+                                          "preserve_insertion_order": False})
         self.chunk_bytes = chunk_bytes
         self.files: list[tuple[str, str, int, int]] = []  # path, dataset, rows, skipped
 
@@ -106,9 +127,8 @@ class EventScan:
             try:
                 self.con.execute(f"DROP TABLE IF EXISTS temp.{t}")
             except duckdb.Error:
-                pass  # a connection already closed, or a failed transaction the caller rolls back
-        if self.own:
-            self.con.close()
+                pass  # a connection already closed
+        self.con.close()
         self.tmp.cleanup()
 
     # ------------------------------------------------------------------ reading
@@ -210,35 +230,31 @@ class EventScan:
         if mapping:
             self.con.executemany("INSERT INTO _gd_map VALUES (?, ?)", list(mapping.items()))
 
-    def _write_events(self, rel: str, dest: str, source_name: str, conds: list[tuple[str, str]]) -> int:
-        """Stage the state-to-state rows of ``rel`` that pass the filters; returns the rows staged.
-
-        Rows are staged in a temporary table and moved to ``dest`` in bulk (:meth:`_flush`): one large insert
-        into the store costs far less than one per chunk, and flushing every ``FLUSH_ROWS`` keeps memory flat.
-        """
+    def _write_events(self, rel: str, sink: EventSink, source_name: str, conds: list[tuple[str, str]]) -> int:
+        """Hand the state-to-state rows of ``rel`` that pass the filters to ``sink``; returns the rows written."""
         where = " AND ".join(["m1.code <> m2.code", *(c for _, c in conds)])
-        n = self.con.execute(f"""INSERT INTO _gd_events ({', '.join(EVENT_COLUMNS)})
-            SELECT '{source_name}', r.dataset, r.event_id, r.date,
-                   make_date(r.added // 10000, r.added // 100 % 100, r.added % 100), m1.code, m2.code, r.a1, r.a2,
-                   r.cameo, r.base, r.root, r.quad_class, r.goldstein, r.mentions, r.sources, r.articles, r.tone,
-                   r.is_root, r.url_hash
+        query = f"""SELECT '{source_name}' AS source, r.dataset, r.event_id, r.date,
+                   make_date(r.added // 10000, r.added // 100 % 100, r.added % 100) AS added, m1.code AS src,
+                   m2.code AS tgt, r.a1 AS src_actor, r.a2 AS tgt_actor, r.cameo, r.base, r.root, r.quad_class,
+                   r.goldstein, r.mentions, r.sources, r.articles, r.tone, r.is_root, r.url_hash
             FROM {rel} r JOIN _gd_map m1 ON r.a1 = m1.actor JOIN _gd_map m2 ON r.a2 = m2.actor
-            WHERE {where}""").fetchone()[0]
-        self.staged += n
-        if dest != "_gd_events" and self.staged >= FLUSH_ROWS:
-            self._flush(dest)
-        return n
+            WHERE {where}"""
+        return int(sink.write(self.con, query))
 
-    def _flush(self, dest: str) -> None:
-        if dest != "_gd_events" and self.staged:
-            self.con.execute(f"INSERT INTO {dest} SELECT * FROM _gd_events; DELETE FROM _gd_events")
-        self.staged = 0
-
-    def _derive(self, rel: str, rule: ActorRule, states: set[str], conds: list[tuple[str, str]], dest: str,
+    def _derive(self, rel: str, rule: ActorRule, states: set[str], conds: list[tuple[str, str]], sink: EventSink,
                 source_name: str) -> int:
         self._summarise(rel, conds)
         self._map_new(rule, states)
-        return self._write_events(rel, dest, source_name, conds)
+        return self._write_events(rel, sink, source_name, conds)
+
+    def _count_ids(self) -> None:
+        """The chunk's id range and distinct count (a bitmap when the range is dense, as in GDELT's files)."""
+        lo, hi = self.con.execute("SELECT min(event_id), max(event_id) FROM _gd_raw").fetchone()
+        if lo is None:
+            return
+        distinct = (f"bit_count(bitstring_agg(event_id, {lo}, {hi}))" if hi - lo < BITMAP_BITS
+                    else "count(DISTINCT event_id)")
+        self.con.execute(f"INSERT INTO _gd_ids SELECT {lo}, {hi}, count(*), {distinct} FROM _gd_raw")
 
     def _ids_repeat(self) -> bool:
         """Whether some GLOBALEVENTID may occur twice: within a chunk, or in the id ranges of two chunks."""
@@ -266,7 +282,7 @@ class EventScan:
 
     def run(self, paths: str | Path | Iterable[str | Path], registry: Registry, source_name: str,
             rule: ActorRule = ActorRule(), filters: Filters = Filters(), progress=None,
-            events_table: str | None = None) -> IngestResult:
+            sink: EventSink | None = None) -> IngestResult:
         """Scan the files and produce the canonical tables.
 
         Args:
@@ -276,9 +292,8 @@ class EventScan:
             rule: actor mapping rule.
             filters: quality filters.
             progress: an optional ``rich.progress.Progress`` (one step per file).
-            events_table: a table on this connection with the ``events`` columns to insert into directly
-                (the store's, inside its transaction); when omitted the events come back as an Arrow stream
-                in the result (consume it before :meth:`close`).
+            sink: where the events go, chunk by chunk (the store's table, inside its transaction); when
+                omitted they come back as an Arrow stream in the result (consume it before :meth:`close`).
 
         Returns:
             The result: ``event_volume`` and ``event_coverage`` as frames; ``events`` as a stream or, when
@@ -288,9 +303,8 @@ class EventScan:
         con = self.con
         states = set(registry.states.code)
         conds = _conditions(filters)
-        dest = events_table or "_gd_events"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _gd_events ({EVENTS_DDL})")
-        self.staged = 0
+        own_sink = sink is None
+        sink = sink or _TempSink(con)
         flag_cols = "".join(f", f{k} BOOLEAN" for k in range(len(conds)))
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _gd_cov (file INTEGER, added INTEGER, n BIGINT);
             CREATE OR REPLACE TEMP TABLE _gd_ids (lo BIGINT, hi BIGINT, n BIGINT, nd BIGINT);
@@ -307,16 +321,13 @@ class EventScan:
             self._check_days(i0)
             if not collect:
                 if filters.dedup == "event_id":
-                    con.execute("""INSERT INTO _gd_ids SELECT min(event_id), max(event_id), count(*),
-                                   count(DISTINCT event_id) FROM _gd_raw""")
-                written += self._derive("_gd_raw", rule, states, conds, dest, source_name)
+                    self._count_ids()
+                written += self._derive("_gd_raw", rule, states, conds, sink, source_name)
             advance(len(chunk))
         con.execute("DROP TABLE IF EXISTS temp._gd_raw")
         if not collect and filters.dedup == "event_id" and self._ids_repeat():
             # Rare (the same file twice): start again keeping every row, then de-duplicate exactly.
-            con.execute(f"DELETE FROM {dest}" + (f" WHERE source = '{source_name}'" if events_table else ""))
-            con.execute("DELETE FROM _gd_events")
-            self.staged = 0
+            sink.clear()
             con.execute("DELETE FROM _gd_pairs; DELETE FROM _gd_cov")
             self.files, collect, written = [], True, 0
             for chunk in self._chunks(files, filters.skip_bad_lines):
@@ -324,15 +335,14 @@ class EventScan:
         removed: list[tuple[str, int]] = []
         if collect:
             removed = self._dedup(filters)
-            written = self._derive("_gd_raw", rule, states, conds, dest, source_name)
+            written = self._derive("_gd_raw", rule, states, conds, sink, source_name)
             con.execute("DROP TABLE temp._gd_raw")
         elif filters.dedup == "event_id":
             removed = [("duplicate GLOBALEVENTID", 0)]
-        self._flush(dest)
-        return self._result(source_name, rule, filters, conds, removed, written, events_table)
+        return self._result(source_name, rule, filters, conds, removed, written, own_sink)
 
     def _result(self, source_name: str, rule: ActorRule, filters: Filters, conds: list[tuple[str, str]],
-                removed: list[tuple[str, int]], written: int, events_table: str | None) -> IngestResult:
+                removed: list[tuple[str, int]], written: int, own_sink: bool) -> IngestResult:
         con = self.con
         total = sum(f[2] for f in self.files)
         skipped = sum(f[3] for f in self.files)
@@ -374,7 +384,7 @@ class EventScan:
                    count(DISTINCT file)::INTEGER AS files, sum(n)::BIGINT AS rows
             FROM _gd_cov GROUP BY added""").df()
         tables: dict = {"event_volume": volume, "event_coverage": coverage}
-        if events_table is None:
+        if own_sink:
             tables["events"] = con.execute("SELECT * FROM _gd_events").fetch_record_batch(1 << 17)
             return IngestResult(tables, unmapped, notes)
         return IngestResult(tables, unmapped, notes, written={"events": int(written)})

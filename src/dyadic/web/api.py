@@ -256,7 +256,7 @@ async def chart_data(request: Request, a: State, b: State,
 
 @router.get("/sources", responses=ERRORS, summary="What the store holds, and what it lacks")
 async def sources(request: Request) -> Response:
-    """Provenance of every ingested source (title, version, rows, citation, licence, files with sha256, when
+    """Provenance of every ingested source (title, version, rows, citation, licence, files with checksums, when
     ingested, unmapped codes) and the known sources not ingested, with the command that adds each."""
     svc = service(request)
 

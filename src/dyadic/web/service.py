@@ -264,8 +264,7 @@ class Service:
         if hit is None:
             with self.lock:
                 src = self.store.sources()
-                rows = provenance(self.store, list(names) if names else list(src["name"]))
-            hit = [{**r, "files": [{"file": f, "sha256": h} for f, h in r["files"]]} for r in rows]
+                hit = provenance(self.store, list(names) if names else list(src["name"]))
             self.responses.put(key, hit)
         return hit
 
