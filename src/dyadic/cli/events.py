@@ -98,6 +98,7 @@ def gdelt_aggregate(
     from dyadic.store import Store
 
     with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
+        engine.limit_memory(st.con)
         be = engine.connect(engine_name, st.con)
         write_event_periods(be, paths if len(paths) > 1 else paths[0], st.registry(), out_dir, freq,
                             rule=ActorRule(actors), filters=Filters(min_sources=min_sources, root_only=root_only),

@@ -77,28 +77,43 @@ def _kept(raw: ibis.Table, filters: Filters) -> ibis.Table:
     return t
 
 
-def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule(), source_name: str = "gdelt_events",
-              filters: Filters = Filters()) -> dict[str, ibis.Table]:
-    """The canonical ``events``, ``event_volume`` and ``event_coverage`` tables as expressions over ``raw``."""
+def _mapped(raw: ibis.Table, registry: Registry, rule: ActorRule, filters: Filters) -> ibis.Table:
+    """Rows kept by the filters, each actor mapped to its state (``c1``, ``c2``; NULL when not a state)."""
     kept = _kept(raw, filters)
     states = set(registry.states.code)
-    both = kept.mutate(c1=rule.expr(kept.a1, states), c2=rule.expr(kept.a2, states))
-    ev = both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
-    day = lambda col: ibis.date(col // 10000, col // 100 % 100, col % 100)  # noqa: E731
-    events = ev.select(source=ibis.literal(source_name), dataset=ev.dataset, event_id=ev.event_id, date=ev.date,
-                       added=day(ev.added), src=ev.c1, tgt=ev.c2, src_actor=ev.a1, tgt_actor=ev.a2, cameo=ev.cameo,
-                       base=ev.base, root=ev.root, quad_class=ev.quad_class, goldstein=ev.goldstein,
-                       mentions=ev.mentions, sources=ev.sources, articles=ev.articles, tone=ev.tone,
-                       is_root=ev.is_root)
+    return kept.mutate(c1=rule.expr(kept.a1, states), c2=rule.expr(kept.a2, states))
+
+
+def _day(col):
+    return ibis.date(col // 10000, col // 100 % 100, col % 100)
+
+
+def _state_to_state(both: ibis.Table) -> ibis.Table:
+    return both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
+
+
+def _volume(both: ibis.Table, source_name: str) -> ibis.Table:
+    """Kept rows per state (either actor, counted once per row) and month of publication."""
     month = ibis.date(both.added // 10000, both.added // 100 % 100, 1)
     sides = both.filter(both.c1.notnull()).select(month=month, code=both.c1).union(
         both.filter(both.c2.notnull() & (both.c1.isnull() | (both.c2 != both.c1))).select(month=month, code=both.c2),
         distinct=False)
-    volume = sides.group_by(["month", "code"]).aggregate(events=ibis._.count()).mutate(
-        source=ibis.literal(source_name))
+    return sides.group_by(["month", "code"]).aggregate(events=ibis._.count()).mutate(source=ibis.literal(source_name))
+
+
+def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule(), source_name: str = "gdelt_events",
+              filters: Filters = Filters()) -> dict[str, ibis.Table]:
+    """The canonical ``events``, ``event_volume`` and ``event_coverage`` tables as expressions over ``raw``."""
+    both = _mapped(raw, registry, rule, filters)
+    ev = _state_to_state(both)
+    events = ev.select(source=ibis.literal(source_name), dataset=ev.dataset, event_id=ev.event_id, date=ev.date,
+                       added=_day(ev.added), src=ev.c1, tgt=ev.c2, src_actor=ev.a1, tgt_actor=ev.a2, cameo=ev.cameo,
+                       base=ev.base, root=ev.root, quad_class=ev.quad_class, goldstein=ev.goldstein,
+                       mentions=ev.mentions, sources=ev.sources, articles=ev.articles, tone=ev.tone,
+                       is_root=ev.is_root)
     coverage = raw.group_by("added").aggregate(files=raw.file.nunique().cast("int32"), rows=raw.count()).select(
-        source=ibis.literal(source_name), day=day(ibis._.added), files="files", rows="rows")
-    return {"events": events, "event_volume": volume, "event_coverage": coverage}
+        source=ibis.literal(source_name), day=_day(ibis._.added), files="files", rows="rows")
+    return {"events": events, "event_volume": _volume(both, source_name), "event_coverage": coverage}
 
 
 def event_periods(backend, paths, registry: Registry, freq: str = "month", rule: ActorRule = ActorRule(),
@@ -118,8 +133,15 @@ def event_periods(backend, paths, registry: Registry, freq: str = "month", rule:
         The indicators, with ``year`` and ``month`` columns to partition by.
     """
     raw = read_raw(backend, paths, rule, dataset)
-    tables = canonical(raw, registry, rule, filters=filters)
-    out = period_indicators(tables["events"], tables["event_volume"], freq, family)
+    # Only the columns the indicators read, materialised once: the indicators and the volume both read these
+    # rows, and without it Spark plans the file scan and the de-duplication's shuffle once per branch (five
+    # times). DuckDB holds them as a temporary table, Spark caches them (memory, then disk).
+    both = _mapped(raw, registry, rule, filters).select("added", "c1", "c2", "cameo", "quad_class", "goldstein",
+                                                        "tone").cache()
+    ev = _state_to_state(both)
+    ev = ev.select(src=ev.c1, tgt=ev.c2, added=_day(ev.added), cameo=ev.cameo, quad_class=ev.quad_class,
+                   goldstein=ev.goldstein, tone=ev.tone)
+    out = period_indicators(ev, _volume(both, "engine"), freq, family)
     return out.mutate(year=out.period.year(), month=out.period.month())
 
 
