@@ -17,8 +17,8 @@ from dyadic.store import IngestSummary, Store
 
 #: DuckDB memory limits while an events source is ingested: the store's connection (it writes the events)
 #: and the scan's own (it reads the files).
-STORE_MEMORY = "256MB"
-SCAN_MEMORY = "512MB"
+STORE_MEMORY = "128MB"
+SCAN_MEMORY = "384MB"
 
 
 class _StoreSink:
