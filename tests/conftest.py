@@ -30,6 +30,17 @@ def source_dir(name: str) -> Path:
     return Path(root) / name
 
 
+def staged_store(tmp_path_factory, label: str, sources: list[str]) -> Store:
+    """A new store holding the named staged sources (fails naming any that is missing); ``summaries`` holds
+    each source's ingest summary. The caller closes it."""
+    for name in sources:
+        source_dir(name)
+    settings = data_settings(tmp_path_factory.mktemp(label))
+    st = Store.open(settings.store_path)
+    st.summaries = {s.source: s for s in ingest(st, settings, sources)}
+    return st
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     return data_settings(tmp_path_factory.mktemp("store"))

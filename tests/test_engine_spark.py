@@ -15,9 +15,8 @@ from dyadic.indicators import panel as P
 from dyadic.indicators.panel_engine import build_panel
 from dyadic.indicators.power import power_dyad_years, power_state_years
 from dyadic.indicators.trade import trade_dyad_years
-from dyadic.store import Store, ingest
 
-from conftest import data_settings, source_dir
+from conftest import staged_store
 from test_engine import assert_failed_rewrite_keeps
 
 SOURCES = ["country_codes", "cow_trade", "wb_gdp", "cow_nmc", "sipri_milex", "alliances_atop_cow"]
@@ -81,11 +80,7 @@ def test_a_spark_write_to_an_unwritable_place_fails_cleanly(spark, typed, tmp_pa
 @pytest.fixture(scope="module")
 def rstore(tmp_path_factory):
     """A store with the panel's relational sources (real staged data)."""
-    for name in SOURCES:
-        source_dir(name)
-    settings = data_settings(tmp_path_factory.mktemp("engine"))
-    st = Store.open(settings.store_path)
-    ingest(st, settings, SOURCES)
+    st = staged_store(tmp_path_factory, "engine", SOURCES)
     yield st
     st.close()
 

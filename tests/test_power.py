@@ -13,7 +13,7 @@ from dyadic.indicators.power import DYAD_COLUMNS, power_dyad_years, power_pair, 
 from dyadic.sources.power import WorldBankGdp
 from dyadic.store import Store, ingest
 
-from conftest import data_settings, source_dir, truncate
+from conftest import staged_store, truncate
 
 SOURCES = ["cow_nmc", "sipri_milex", "wb_gdp"]
 FIXTURES = Path(__file__).parent / "fixtures" / "power"
@@ -21,11 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "power"
 
 @pytest.fixture(scope="module")
 def pstore(tmp_path_factory):
-    for s in SOURCES:
-        source_dir(s)
-    settings = data_settings(tmp_path_factory.mktemp("power"))
-    store = Store.open(settings.store_path)
-    store.summaries = {s.source: s for s in ingest(store, settings, SOURCES)}
+    store = staged_store(tmp_path_factory, "power", SOURCES)
     yield store
     store.close()
 

@@ -7,20 +7,16 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from dyadic.errors import NotIngestedError, RequestError
 from dyadic.indicators.trade import (DYAD_COLUMNS, mirror_pair, monthly_pair, trade_dyad_years, trade_pair)
-from dyadic.store import Store, ingest
+from dyadic.store import Store
 
-from conftest import data_settings, source_dir
+from conftest import staged_store
 
 SOURCES = ["cow_trade", "imf_dots_multiatsm", "us_census_usa_china_monthly", "wb_gdp"]
 
 
 @pytest.fixture(scope="module")
 def tstore(tmp_path_factory):
-    for s in SOURCES:
-        source_dir(s)
-    settings = data_settings(tmp_path_factory.mktemp("trade_ind"))
-    store = Store.open(settings.store_path)
-    ingest(store, settings, SOURCES)
+    store = staged_store(tmp_path_factory, "trade_ind", SOURCES)
     yield store
     store.close()
 

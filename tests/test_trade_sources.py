@@ -6,21 +6,16 @@ import pyreadr
 import pytest
 
 from dyadic.errors import SourceFormatError
-from dyadic.store import Store, ingest
+from dyadic.store import ingest
 
-from conftest import data_settings, source_dir, truncate
+from conftest import staged_store, truncate
 
 TRADE_SOURCES = ["cow_trade", "imf_dots_multiatsm", "us_census_usa_china_monthly"]
 
 
 @pytest.fixture(scope="module")
 def tstore(tmp_path_factory):
-    for s in TRADE_SOURCES:
-        source_dir(s)
-    settings = data_settings(tmp_path_factory.mktemp("trade"))
-    st = Store.open(settings.store_path)
-    summaries = ingest(st, settings, TRADE_SOURCES)
-    st.summaries = {s.source: s for s in summaries}
+    st = staged_store(tmp_path_factory, "trade", TRADE_SOURCES)
     yield st
     st.close()
 

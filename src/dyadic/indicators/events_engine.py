@@ -92,13 +92,13 @@ def _state_to_state(both: ibis.Table) -> ibis.Table:
     return both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
 
 
-def _volume(both: ibis.Table, source_name: str) -> ibis.Table:
+def _volume(both: ibis.Table) -> ibis.Table:
     """Kept rows per state (either actor, counted once per row) and month of publication."""
     month = ibis.date(both.added // 10000, both.added // 100 % 100, 1)
     sides = both.filter(both.c1.notnull()).select(month=month, code=both.c1).union(
         both.filter(both.c2.notnull() & (both.c1.isnull() | (both.c2 != both.c1))).select(month=month, code=both.c2),
         distinct=False)
-    return sides.group_by(["month", "code"]).aggregate(events=ibis._.count()).mutate(source=ibis.literal(source_name))
+    return sides.group_by(["month", "code"]).aggregate(events=ibis._.count())
 
 
 def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule(), source_name: str = "gdelt_events",
@@ -113,7 +113,8 @@ def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule()
                        is_root=ev.is_root)
     coverage = raw.group_by("added").aggregate(files=raw.file.nunique().cast("int32"), rows=raw.count()).select(
         source=ibis.literal(source_name), day=_day(ibis._.added), files="files", rows="rows")
-    return {"events": events, "event_volume": _volume(both, source_name), "event_coverage": coverage}
+    volume = _volume(both).mutate(source=ibis.literal(source_name))
+    return {"events": events, "event_volume": volume, "event_coverage": coverage}
 
 
 def event_periods(backend, paths, registry: Registry, freq: str = "month", rule: ActorRule = ActorRule(),
@@ -141,7 +142,7 @@ def event_periods(backend, paths, registry: Registry, freq: str = "month", rule:
     ev = _state_to_state(both)
     ev = ev.select(src=ev.c1, tgt=ev.c2, added=_day(ev.added), cameo=ev.cameo, quad_class=ev.quad_class,
                    goldstein=ev.goldstein, tone=ev.tone)
-    out = period_indicators(ev, _volume(both, "engine"), freq, family)
+    out = period_indicators(ev, _volume(both), freq, family)
     return out.mutate(year=out.period.year(), month=out.period.month())
 
 

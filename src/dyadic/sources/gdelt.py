@@ -239,7 +239,7 @@ def read_csv_sql(path: Path | list[Path], columns: dict[str, str], skip_bad_line
     """The DuckDB ``read_csv`` call for one GDELT file (or several of one layout) with every column typed.
 
     GDELT 1.0 files may hold rows of the 1979-March 2013 backfile layout, which lacks SOURCEURL (57
-    fields): those lines are padded with a missing URL and checked after reading (see ``EventScan.add``).
+    fields): those lines are padded with a missing URL and checked after reading (see ``EventScan._check_short``).
     """
     pad = len(columns) == len(GDELT1_COLUMNS)
     paths = path if isinstance(path, list) else [path]

@@ -45,11 +45,6 @@ CHUNK_BYTES = 512 << 20
 #: Widest chunk id range counted with a bitmap (bits; 16 MB); wider ranges use a hash count.
 BITMAP_BITS = 1 << 27
 
-#: Columns of the events destination, in the order the scan writes them.
-EVENT_COLUMNS = ("source", "dataset", "event_id", "date", "added", "src", "tgt", "src_actor", "tgt_actor", "cameo",
-                 "base", "root", "quad_class", "goldstein", "mentions", "sources", "articles", "tone", "is_root",
-                 "url_hash")
-
 
 def _projection(file_expr: str, dataset: str, rule: ActorRule) -> str:
     """The typed GDELT columns the scan keeps, one row per line read (``added`` as YYYYMMDD)."""
@@ -75,7 +70,7 @@ def _conditions(filters: Filters) -> list[tuple[str, str]]:
 
 
 class EventSink(Protocol):
-    """Where the scan puts state-to-state events (columns :data:`EVENT_COLUMNS`)."""
+    """Where the scan puts state-to-state events (the columns of ``EVENTS_DDL``, by name)."""
 
     def write(self, con: duckdb.DuckDBPyConnection, query: str) -> int:
         """Insert the rows of ``query`` (run on the scan's connection ``con``); returns the rows inserted."""
@@ -123,12 +118,7 @@ class EventScan:
         self.files: list[tuple[str, str, int, int]] = []  # path, dataset, rows, skipped
 
     def close(self) -> None:
-        for t in ("_gd_raw", "_gd_all", "_gd_cov", "_gd_ids", "_gd_pairs", "_gd_map", "_gd_seen", "_gd_events"):
-            try:
-                self.con.execute(f"DROP TABLE IF EXISTS temp.{t}")
-            except duckdb.Error:
-                pass  # a connection already closed
-        self.con.close()
+        self.con.close()  # its temporary tables go with it
         self.tmp.cleanup()
 
     # ------------------------------------------------------------------ reading
