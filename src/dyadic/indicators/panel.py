@@ -602,3 +602,4 @@ def add_power(panel: Panel, store: Store) -> Panel:
 #: name -> function, for ``dyadic panel --add``
 ADDERS = {"unga": add_unga, "trade": add_trade, "power": add_power, "alliances": add_alliances,
           "exercises": add_exercises}
+from dyadic.indicators import conflict as _conflict  # noqa: E402,F401  (adds contiguity, mids, rivalries)

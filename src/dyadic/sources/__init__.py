@@ -22,5 +22,9 @@ SOURCES.update({cls.name: cls for cls in (GdeltRawSamples, GdeltDailyCountryGrap
 from dyadic.sources.ideal_points_published import PublishedIdealPoints  # noqa: E402
 
 SOURCES[PublishedIdealPoints.name] = PublishedIdealPoints
+from dyadic.sources.conflict import SOURCES as _CONFLICT  # noqa: E402
+
+SOURCES.update({cls.name: cls for cls in _CONFLICT})
+
 
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]
