@@ -603,3 +603,4 @@ def add_power(panel: Panel, store: Store) -> Panel:
 ADDERS = {"unga": add_unga, "trade": add_trade, "power": add_power, "alliances": add_alliances,
           "exercises": add_exercises}
 from dyadic.indicators import conflict as _conflict  # noqa: E402,F401  (adds contiguity, mids, rivalries)
+from dyadic.indicators import arms as _arms, politics as _politics  # noqa: E402,F401  (democracy, igos, arms)

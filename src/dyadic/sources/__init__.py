@@ -26,5 +26,7 @@ from dyadic.sources.conflict import SOURCES as _CONFLICT  # noqa: E402
 
 SOURCES.update({cls.name: cls for cls in _CONFLICT})
 
+from dyadic.sources.politics import SOURCES as _POLITICS  # noqa: E402  (democracy, IGOs, SIPRI arms)
+SOURCES.update({cls.name: cls for cls in _POLITICS})
 
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]
