@@ -88,6 +88,16 @@ def test_bootstrap_intervals_cover_point_and_are_seeded():
     assert inside > 0.9
 
 
+def test_bootstrap_in_worker_processes_matches_one_process():
+    panel, _ = synthetic_panel(n_states=30, years=range(2000, 2004), seed=7)
+    est = DynamicIdealPoints(rw_sd=0.15, anchor="AAA", seed=11).fit(panel)
+    one = BootstrapIdealPoints(n_boot=4, n_jobs=1, max_iter=60).fit(est)
+    two = BootstrapIdealPoints(n_boot=4, n_jobs=2, max_iter=60).fit(est)
+    assert two.n_done_ == 4
+    np.testing.assert_allclose(two.intervals_.lo, one.intervals_.lo, rtol=1e-6)
+    np.testing.assert_allclose(two.intervals_.hi, one.intervals_.hi, rtol=1e-6)
+
+
 # ------------------------------------------------------------------------------- staged real data
 
 @pytest.fixture(scope="session")

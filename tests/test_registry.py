@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from dyadic.errors import UnknownStateError
+from dyadic.errors import AmbiguousStateError, RequestError, UnknownStateError
 
 
 @pytest.fixture(scope="module")
@@ -14,6 +14,9 @@ def reg(unga_store):
     ("365", "RUS"), ("United States", "USA"), ("2", "USA"), ("usa", "USA"), ("Czechoslovakia", "CSK"),
     ("315", "CSK"), ("German Democratic Republic", "DDR"), ("Federal Republic of Germany", "DEU"),
     ("Yugoslavia", "YUG"), ("Taiwan", "TWN"), ("North Korea", "PRK"), ("Byelorussian SSR", "BLR"),
+    # Full names that also appear inside other states' names keep resolving to their own state.
+    ("South Korea", "KOR"), ("Republic of Korea", "KOR"), ("KOR", "KOR"), ("Guinea", "GIN"), ("Sudan", "SDN"),
+    ("Democratic Republic of the Congo", "COD"), ("Congo - Brazzaville", "COG"), ("COG", "COG"),
 ])
 def test_resolve(reg, token, code):
     assert reg.resolve(token) == code
@@ -49,3 +52,25 @@ def test_cow_members(reg):
     members = reg.cow_members(2000)
     assert {"CHN", "RUS", "USA"} <= set(members)
     assert "DDR" not in members and "DDR" in reg.cow_members(1980)
+
+
+@pytest.mark.parametrize("name,codes", [("Korea", {"PRK", "KOR"}), ("Congo", {"COG", "COD"})])
+def test_ambiguous_name_lists_every_state_it_fits(reg, name, codes):
+    with pytest.raises(AmbiguousStateError) as exc:
+        reg.resolve(name)
+    assert isinstance(exc.value, UnknownStateError)  # callers catching unknown names catch these too
+    for code in codes:
+        assert f"{code} ({reg.name(code)})" in str(exc.value)
+    assert "use a code" in str(exc.value)
+
+
+def test_a_region_inside_one_state_name_is_not_that_state(reg):
+    with pytest.raises(UnknownStateError) as exc:  # SIPRI's 'Africa' heading must stay unmapped
+        reg.resolve("Africa")
+    assert not isinstance(exc.value, AmbiguousStateError)
+
+
+def test_resolve_distinct(reg):
+    assert reg.resolve_distinct("China", "Russia", "USA") == ("CHN", "RUS", "USA")
+    with pytest.raises(RequestError, match="'CHN' and 'China' are the same state"):
+        reg.resolve_distinct("CHN", "Russia", "China")

@@ -31,7 +31,7 @@ def unga(a: str, b: str, start: int | None = None, end: int | None = None, *, so
     st = store if isinstance(store, Store) else Store.open(store, read_only=True)
     try:
         reg = st.registry()
-        ca, cb = reg.resolve(a), reg.resolve(b)
+        ca, cb = reg.resolve_distinct(a, b)
         sel = VoteSelection(source=source, body=body, issues=tuple(issues), important=important,
                             final_only=final_only, start=start, end=end, absent=absent)
         return pair_series(st, ca, cb, sel)
@@ -64,7 +64,7 @@ def ideal_points(states: list[str], start: int | None = None, end: int | None = 
     st = store if isinstance(store, Store) else Store.open(store, read_only=False)
     try:
         reg = st.registry()
-        codes = [reg.resolve(s) for s in states]
+        codes = list(reg.resolve_distinct(*states))  # before any estimating starts
         if force or not is_current(st, n_boot=n_boot):
             estimate_and_store(st, n_boot=n_boot, force=force)
         if distances:

@@ -19,6 +19,10 @@ class UnknownStateError(DyadicError):
     """A country code or name that the registry cannot resolve."""
 
 
+class AmbiguousStateError(UnknownStateError):
+    """A name that fits more than one state ("Korea", "Congo"); the message lists the codes to use instead."""
+
+
 class NotIngestedError(DyadicError):
     """An analysis needs a source that has not been ingested into the store yet."""
 

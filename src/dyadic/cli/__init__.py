@@ -25,6 +25,7 @@ out = Console()
 DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Folder of source files (else $DYADIC_DATA, else download).")]
 StoreOpt = Annotated[Optional[Path], typer.Option("--store", help="DuckDB store file (else $DYADIC_STORE).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+FORMATS = ("table", "csv", "json")
 
 
 def friendly(fn):
@@ -41,7 +42,15 @@ def friendly(fn):
     return wrapper
 
 
+def check_format(fmt: str) -> str:
+    """The --format value, checked (a command with a long job checks it before starting)."""
+    if fmt not in FORMATS:
+        raise DyadicError(f"--format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, not '{fmt}'")
+    return fmt
+
+
 def emit(df, fmt: str, title: str = "") -> None:
+    check_format(fmt)
     if fmt == "csv":
         sys.stdout.write(df.to_csv(index=False))
     elif fmt == "json":
@@ -53,8 +62,6 @@ def emit(df, fmt: str, title: str = "") -> None:
         for row in df.itertuples(index=False):
             t.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
         out.print(t)
-    else:
-        raise DyadicError(f"--format must be table, csv or json, not '{fmt}'")
 
 
 def progress() -> Progress:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from dyadic.cli import DataOpt, StoreOpt, app, console, emit, friendly, out, progress
+from dyadic.cli import DataOpt, StoreOpt, app, args, console, emit, friendly, out, progress
 from dyadic.config import Settings
 from dyadic.errors import DyadicError
 
@@ -29,6 +29,7 @@ def ingest(
     names = list(SOURCES) if all_ else (sources or [])
     if not names:
         raise DyadicError("name the sources to ingest, or use --all (see 'dyadic sources').")
+    args.choices(names, SOURCES, "sources")  # before the store is opened, which would create its file
     settings = Settings.resolve(data=data, store=store)
     with Store.open(settings.store_path) as st, progress() as bar:
         summaries = run(st, settings, names, force=force, progress=bar)
@@ -94,6 +95,11 @@ def brief(
     settings = Settings.resolve(data=data, store=store)
     unavailable: dict[str, str] = {}
     with Store.open(settings.store_path) as st:
+        # The states are checked before minutes of ingesting; that needs the registry, which is quick to read.
+        if ingest_missing and not st.has_source("country_codes"):
+            run(st, settings, ["country_codes"])
+        if st.has_source("country_codes"):
+            st.registry().resolve_distinct(a, b, *([third] if third else []))
         missing = [n for n in NEEDS if not st.has_source(n)]
         if missing and ingest_missing:
             with progress() as bar:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, console, emit, friendly, out, progress
+from dyadic.cli import FormatOpt, StoreOpt, app, args, console, emit, friendly, out, progress
 from dyadic.config import Settings
 
 gdelt_app = typer.Typer(help="GDELT event files: download a date range, ingest files, aggregate at scale.", no_args_is_help=True)
@@ -39,6 +39,7 @@ def events(
     from dyadic.events_api import events as api_events
     from dyadic.indicators.events import GRAPH
 
+    from_, to = args.periods(from_, to)
     df = api_events(a, b, from_, to, freq=freq, family=family, source=source,
                     store=Settings.resolve(store=store).store_path)
     if fmt == "table" and not all_columns:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, emit, friendly, out
+from dyadic.cli import FormatOpt, StoreOpt, app, args, emit, friendly, out
 from dyadic.config import Settings
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="A drivers TOML file (default: the packaged one).")]
@@ -41,9 +41,10 @@ def drivers(
     """Scores of the six drivers of cooperation by year: percentiles among all dyads of the year."""
     from dyadic.framework.drivers import driver_months
 
+    args.years(from_, to)
+    args.year(explain, "--explain")
     with _open(store) as st:
-        reg = st.registry()
-        a, b = reg.resolve(a), reg.resolve(b)
+        a, b = st.registry().resolve_distinct(a, b)
         if monthly:
             emit(driver_months(st, a, b), fmt, title=f"event-based driver components {a}-{b} by month")
             return
@@ -69,9 +70,10 @@ def nature(
     ordinary) with the criteria behind it, and the asymmetry index."""
     from dyadic.framework.nature import asymmetry, classify, classify_years, widening
 
+    args.years(from_, to)
+    args.year(year, "--year")
     with _open(store) as st:
-        reg = st.registry()
-        a, b = reg.resolve(a), reg.resolve(b)
+        a, b = st.registry().resolve_distinct(a, b)
         ds = _scores(st, config, from_, to)
         if year is not None:
             c = classify(st, ds, a, b, year)
@@ -101,16 +103,19 @@ def triangle(
     the courting state could substitute for the courted state's partner."""
     from dyadic.framework import triangle as tri
 
+    args.years(from_, to)
+    args.year(year, "--year")
+    parsed = tri.parse_what_if(what_if) if what_if is not None else None
     with _open(store) as st:
         reg = st.registry()
-        a, b, c = (reg.resolve(x) for x in (a, b, c))
+        a, b, c = reg.resolve_distinct(a, b, c)
         ds = _scores(st, config, from_, to)
         t = tri.triangle(ds, a, b, c)
         if what_if is None:
             emit(t.years, fmt, title=f"strategic triangle {a}-{b}-{c}")
             return
-        x, y, delta = tri.parse_what_if(what_if)
-        x, y = reg.resolve(x), reg.resolve(y)
+        x, y, delta = parsed
+        x, y = reg.resolve_distinct(x, y)
         yr = year if year is not None else int(t.years.year.max())
         res = tri.what_if(t.states, t.ties_in(yr), x, y, delta, float(ds.config.triangle.get("neutral_band", 0)))
         rows = pd.DataFrame({"what": ["configuration", *[f"position {s}" for s in t.states], "balanced"],

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, console, emit, friendly
+from dyadic.cli import FormatOpt, StoreOpt, app, args, check_format, console, emit, friendly
 from dyadic.config import Settings
 
 
@@ -25,6 +25,10 @@ def ideal(
     """State-year ideal points (BSV-style dynamic ordinal IRT), estimated once and kept in the store."""
     from dyadic.api import ideal_points
 
+    # Estimating takes minutes: every value is checked first (the states by ideal_points, before it starts).
+    args.years(from_, to, first=args.UN_FIRST_YEAR)
+    args.count(n_boot, "--n-boot", "replicates")
+    check_format(fmt)
     with console.status("ideal points (estimated once, then read from the store)"):
         df = ideal_points(states, from_, to, distances=distances, n_boot=n_boot, force=force,
                           store=Settings.resolve(store=store).store_path)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, emit, friendly
+from dyadic.cli import FormatOpt, StoreOpt, app, args, emit, friendly
 from dyadic.cli.trade import screen
 from dyadic.config import Settings
 
@@ -28,10 +28,12 @@ def power(
     from dyadic.indicators.power import power_pair, ratio_trends
     from dyadic.store import Store
 
+    args.years(from_, to)
+    args.count(window, "--window", "years")
     st = Store.open(Settings.resolve(store=store).store_path, read_only=True)
     try:
         reg = st.registry()
-        ca, cb = reg.resolve(a), reg.resolve(b)
+        ca, cb = reg.resolve_distinct(a, b)
         df = power_pair(st, ca, cb, from_, to, window=window)
     finally:
         st.close()

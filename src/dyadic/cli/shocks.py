@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, console, emit, friendly
+from dyadic.cli import FormatOpt, StoreOpt, app, args, console, emit, friendly
 from dyadic.config import Settings
 from dyadic.errors import RequestError
 
@@ -45,11 +45,13 @@ def shock(
     """Event study: did the pair move closer or apart after a date, against its pre-period trend?"""
     from dyadic.framework.shocks import INDICATORS, event_study
 
+    at = args.day(at, "--at")
+    chosen = args.choices(indicators, INDICATORS, "--indicators") or ["unga_agree", "events_month"]
     n, unit = _window(window)
     st, reg = _open(store)
-    x, y = reg.resolve(a), reg.resolve(b)
+    x, y = reg.resolve_distinct(a, b)
     rows, missing = [], []
-    for ind in indicators or ["unga_agree", "events_month"]:
+    for ind in chosen:
         w = n if unit and INDICATORS.get(ind, ("",))[0] == unit else None
         df, miss = event_study(st, x, y, at, [ind], before=w, after=w, seed=seed)
         rows.append(df)
@@ -77,10 +79,12 @@ def breaks(
     store: StoreOpt = None,
 ) -> None:
     """Change points (and daily spikes) in the pair's series, matched to the nearest curated date."""
-    from dyadic.framework.shocks import breaks as find
+    from dyadic.framework.shocks import INDICATORS, breaks as find
 
+    chosen = args.choices(indicators, INDICATORS, "--indicators")
+    args.positive(beta, "--beta")
     st, reg = _open(store)
-    df, missing = find(st, reg.resolve(a), reg.resolve(b), indicators, beta=beta)
+    df, missing = find(st, *reg.resolve_distinct(a, b), chosen, beta=beta)
     _emit_measured(df, fmt, f"Breaks {a}-{b}", missing)
 
 
@@ -101,10 +105,16 @@ def futures(
     """Scenario probabilities (continuity, alliance, degradation) with intervals, reference class and signposts."""
     from dyadic.framework.futures import futures as run
 
+    # The reference class needs outcomes observed `horizon` years on, so no horizon can exceed the UN vote
+    # history; the path matrix is paths x horizon floats (a million paths of 80 years is 640 MB).
+    for h in horizon:
+        args.count(h, "--horizon", "years", high=args.last_year() - args.UN_FIRST_YEAR)
+    args.count(paths, "--paths", "paths", high=1_000_000)
     st, reg = _open(store)
+    x, y, *z = reg.resolve_distinct(a, b, *([third] if third else []))
     hz = tuple(sorted(set(horizon)))
-    r = run(st, reg.resolve(a), reg.resolve(b), reg.resolve(third) if third else None, horizons=hz,
-            scenarios=scenarios, whatif=whatif, n_paths=paths, seed=seed)
+    r = run(st, x, y, z[0] if z else None, horizons=hz, scenarios=scenarios, whatif=whatif, n_paths=paths,
+            seed=seed)
     emit(r.probabilities, fmt, title=f"Futures {a}-{b}")
     emit(r.signposts, fmt, title="Signposts")
     for line in r.trail:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, emit, friendly
+from dyadic.cli import FormatOpt, StoreOpt, app, args, emit, friendly
 from dyadic.config import Settings
 from dyadic.errors import RequestError
 
@@ -32,6 +32,7 @@ def trade(
     from dyadic.indicators.trade import mirror_pair, monthly_pair, trade_pair
     from dyadic.store import Store
 
+    args.years(from_, to)
     if source not in SOURCES:
         raise RequestError(f"--source must be one of {', '.join(SOURCES)}, not '{source}'")
     if view not in VIEWS:
@@ -39,7 +40,7 @@ def trade(
     st = Store.open(Settings.resolve(store=store).store_path, read_only=True)
     try:
         reg = st.registry()
-        ca, cb = reg.resolve(a), reg.resolve(b)
+        ca, cb = reg.resolve_distinct(a, b)
         if view == "mirror":
             df = mirror_pair(st, ca, cb, from_, to)
             money = ["exporter_reports", "importer_reports"]

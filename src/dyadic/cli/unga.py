@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import FormatOpt, StoreOpt, app, emit, friendly
+from dyadic.cli import FormatOpt, StoreOpt, app, args, emit, friendly
 from dyadic.config import Settings
 
 
@@ -29,6 +29,7 @@ def unga(
     """UNGA voting similarity of a pair by year: agreement, S-score, Scott's pi, shared votes."""
     from dyadic.api import unga as api_unga
 
+    args.years(from_, to, first=args.UN_FIRST_YEAR)
     df = api_unga(a, b, from_, to, source=source, body=body, issues=tuple(issue or ()), important=important,
                   final_only=final_only, absent=absent, store=Settings.resolve(store=store).store_path)
     emit(df, fmt, title=f"UNGA similarity {a}-{b}")

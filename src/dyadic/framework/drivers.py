@@ -83,7 +83,7 @@ def load_config(path: str | Path | None = None) -> Config:
         else:
             raw = tomllib.loads(Path(path).read_text("utf-8"))
             where = str(path)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # TOML is UTF-8 text
         raise RequestError(f"cannot read the drivers configuration '{path}': {exc}") from exc
     d = raw.get("drivers", {})
     drivers = {}

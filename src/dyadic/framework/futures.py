@@ -56,8 +56,11 @@ def load_scenarios(path: str | Path | None = None) -> dict:
                 cfg = tomllib.load(fh)
     except FileNotFoundError:
         raise RequestError(f"scenario file '{path}' does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RequestError(f"scenario file '{path}' is not valid TOML: {exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # TOML is UTF-8 text: a binary is neither
+        raise RequestError(f"scenario file '{path}' is not valid TOML ({exc}): give a scenario file laid out "
+                           "like the shipped data/scenarios.toml") from None
+    except OSError as exc:  # a directory, a file that cannot be read
+        raise RequestError(f"scenario file '{path}' cannot be read ({exc.strerror or exc})") from None
     conds = {v.get("condition") for v in cfg.get("scenarios", {}).values()}
     if conds != set(CONDITIONS):
         raise RequestError(f"scenario file '{path or 'scenarios.toml'}' must define exactly one scenario per "

@@ -34,9 +34,16 @@ replicate warm-started from the point estimate, run in parallel processes and st
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +54,7 @@ from scipy.special import log_ndtr, ndtr
 from dyadic.errors import RequestError
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 NO, ABSTAIN, YES = 0, 1, 2
 
 
@@ -513,6 +521,72 @@ def _replicate(args) -> np.ndarray:
     return (sign * (theta - mean) / sd).astype(np.float32)
 
 
+def _watch_parent(parent: int) -> None:
+    """End this worker once it has been orphaned (for systems without PR_SET_PDEATHSIG)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: the worker ends when the process that started the pool does, however it ends.
+
+    Without this, a ``dyadic ideal`` killed mid-bootstrap left its workers running under PID 1, computing for
+    nobody and holding the store open (they are forked from a process with it open).
+    """
+    # Ctrl-C reaches the whole process group: only the parent acts on it (and ends the workers). A SIGTERM
+    # handler inherited through fork would turn the parent's terminate() into an exception the worker survives.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":  # the kernel kills the worker the moment its parent is gone, even by SIGKILL
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request above was in place
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers now, mid-task (shutdown() alone would wait for the running replicates)."""
+    terminate = getattr(pool, "terminate_workers", None)  # public from Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list((pool._processes or {}).values()):  # the same map terminate_workers() walks
+        proc.terminate()
+
+
+def _sigterm_as_exit() -> Callable[[], None]:
+    """While a pool runs, let SIGTERM raise SystemExit in the main thread, so the workers are stopped and the
+    caller's ``finally`` blocks (store transaction, close) run; returns the function restoring the handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signal handlers can only be set from the main thread
+
+    def handler(signum: int, frame) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def worker_pool(n_jobs: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers never outlive it: they are stopped when the block ends by an exception
+    (Ctrl-C, SIGTERM included) and killed by the system if the parent process dies (SIGKILL included)."""
+    # Fork, made explicit: Python 3.14's forkserver default would put a server between this process and the
+    # workers, so their parent (whose death they watch) would not be this process.
+    ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    pool = ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),))
+    restore = _sigterm_as_exit()
+    try:
+        yield pool
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        restore()
+
+
 class BootstrapIdealPoints:
     """Bootstrap intervals for a fitted :class:`DynamicIdealPoints`.
 
@@ -556,7 +630,7 @@ class BootstrapIdealPoints:
                     break
                 draws.append(_replicate(job))
         else:
-            with ProcessPoolExecutor(n_jobs) as pool:
+            with worker_pool(n_jobs) as pool:
                 it = iter(jobs)
                 pending = {pool.submit(_replicate, j) for j in [next(it, None) for _ in range(n_jobs)] if j}
                 while pending:

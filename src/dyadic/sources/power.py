@@ -18,6 +18,8 @@ A value the publisher marks unavailable, or a state-year that did not exist, has
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +110,12 @@ def settle_predecessors(f: pd.DataFrame, path: Path, sheet_of: str) -> tuple[pd.
     return f, int(drop.sum())
 
 
+# What a damaged .xlsx raises while its sheets are streamed (read-only mode parses lazily, so the damage
+# shows up row by row, not on opening): a bad CRC or member (zipfile, zlib), malformed XML (ElementTree's
+# ParseError and lxml's XMLSyntaxError are both SyntaxErrors), or a cell openpyxl cannot decode.
+WORKBOOK_ERRORS = (zipfile.BadZipFile, zlib.error, SyntaxError, EOFError, OSError, KeyError, ValueError)
+
+
 def read_sipri_sheet(ws, path: Path, sheet: str) -> pd.DataFrame:
     """One SIPRI country-by-year sheet as long rows ``country, year, value`` (unavailable cells dropped)."""
     rows = ws.iter_rows(values_only=True)
@@ -166,8 +174,7 @@ class SipriMilex(Source):
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # zipfile.BadZipFile, KeyError, XML errors on a damaged workbook
-            raise SourceFormatError(f"{path}: cannot be read as an Excel workbook ({exc}). It is truncated or "
-                                    f"corrupt: re-download it from {self.homepage}.") from exc
+            raise self._damaged(path, exc) from exc
         frames, price_year = {}, None
         try:
             for col, pattern in SIPRI_SHEETS.items():
@@ -181,9 +188,8 @@ class SipriMilex(Source):
                 if col == "constant_usd":
                     price_year = int(m.group(1))
                 frames[col] = read_sipri_sheet(wb[sheet], path, sheet).rename(columns={"value": col})
-        except (OSError, KeyError, ValueError) as exc:
-            raise SourceFormatError(f"{path}: cannot be read ({exc}). It is truncated or corrupt: re-download "
-                                    f"it from {self.homepage}.") from exc
+        except WORKBOOK_ERRORS as exc:
+            raise self._damaged(path, exc) from exc
         finally:
             wb.close()
         unmapped: dict[str, int] = {}
@@ -215,6 +221,11 @@ class SipriMilex(Source):
                             "constant_usd": merged.constant_usd * 1e6, "price_year": price_year,
                             "current_usd": merged.current_usd * 1e6, "share_gdp": merged.share_gdp})
         return IngestResult({"milex": out}, unmapped, notes)
+
+    def _damaged(self, path: Path, exc: Exception) -> SourceFormatError:
+        """The one message for a workbook that cannot be parsed, whichever layer noticed."""
+        return SourceFormatError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}). "
+                                 f"It is truncated or corrupt: re-download it from {self.homepage}.")
 
 
 def read_wb_api_csv(path: Path, source: Source) -> pd.DataFrame:

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import SourceFormatError, UnknownStateError
+from dyadic.errors import AmbiguousStateError, RequestError, SourceFormatError, UnknownStateError
 from dyadic.sources.base import IngestResult, RemoteFile, Source
 
 COUNTRYCODE_COMMIT = "284d6a2f7e49d826e10894227a05d4c857e21540"
 PEACESCIENCER_COMMIT = "fe150a2648056fbd4fbbbd833f0c9e437b2ed04b"
+SHOW_CHOICES = 8  # states listed for an ambiguous name ("Republic" fits dozens): enough to pick a code from
 
 
 def packaged_csv(name: str) -> pd.DataFrame:
@@ -164,7 +165,19 @@ class Registry:
 
     @cached_property
     def _lookup(self) -> dict[str, str]:
-        """Upper-cased token -> code for every unambiguous identifier."""
+        """Upper-cased token -> code for every identifier, the first state listed winning a shared name
+        (source files are mapped with it: their names come with the publisher's own conventions)."""
+        return self._table(alt_names=True)
+
+    @cached_property
+    def _settled(self) -> dict[str, str]:
+        """Upper-cased token -> code for the identifiers that settle a user's look-up on their own: codes,
+        a state's full English name, and the curated aliases."""
+        return self._table(alt_names=False)
+
+    def _table(self, alt_names: bool) -> dict[str, str]:
+        """Token -> code; precedence: a state's own code, an undated curated alias, an ISO2 or COW code, a name
+        (the first state listed wins a name two share)."""
         table: dict[str, str] = {}
         s = self.states
         for col in ("iso2", "cowc"):
@@ -175,7 +188,7 @@ class Registry:
             if pd.notna(tok):
                 table.setdefault(str(int(tok)), code)
         for name, alts, code in zip(s.name, s.alt_names, s.code):
-            for n in [name, *(alts or "").split("|")]:
+            for n in [name, *((alts or "").split("|") if alt_names else [])]:
                 if n:
                     table.setdefault(n.upper(), code)
         for a in self.aliases.itertuples():
@@ -183,6 +196,16 @@ class Registry:
                 table[a.alias.upper()] = a.code
         for code in s.code:  # a state's own code always wins
             table[code.upper()] = code
+        return table
+
+    @cached_property
+    def _alt_names(self) -> dict[str, set[str]]:
+        """Upper-cased alternative name (ISO, UN, COW spellings) -> the codes of every state bearing it."""
+        table: dict[str, set[str]] = {}
+        for alts, code in zip(self.states.alt_names, self.states.code):
+            for n in (alts or "").split("|"):
+                if n:
+                    table.setdefault(n.upper(), set()).add(code)
         return table
 
     @cached_property
@@ -200,24 +223,65 @@ class Registry:
     def resolve(self, token: str | int) -> str:
         """Resolve one code (ISO3, ISO2, COW number or abbreviation) or common name to a state code.
 
+        A code, a state's full name or a curated alias settles it. Any other name resolves when it fits one
+        state only: fitting means being one of its alternative names or matching its countrycode pattern.
+        Appearing as whole words in a state's full name also counts as fitting ("Korea" appears in "North
+        Korea" and "South Korea"), but only to find rivals: on its own it resolves nothing ("Africa", a
+        region heading in SIPRI's workbook, is not South Africa).
+
         Raises:
+            AmbiguousStateError: the name fits several states; the message lists them with their codes.
             UnknownStateError: with the nearest names and codes to try.
         """
         tok = str(token).strip()
         if not tok:
             raise UnknownStateError("empty country code or name")
-        hit = self._lookup.get(tok.upper())
-        if hit is None:
-            hit = self._match_regex(tok)
-        if hit is None:
-            candidates = list(self._lookup)
-            near = difflib.get_close_matches(tok.upper(), candidates, n=5, cutoff=0.6)
-            suggestions = sorted({f"{self._lookup[n]} ({self.name(self._lookup[n])})" for n in near})
-            hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            raise UnknownStateError(
-                f"unknown country '{token}'.{hint} Use an ISO3 code (e.g. CHN), a COW code (710) or a name."
-            )
-        return hit
+        hit = self._settled.get(tok.upper())
+        if hit is not None:
+            return hit
+        direct, within = self._fits(tok)
+        fits = [c for c in self.states.code if c in direct | within]
+        if len(fits) == 1 and direct:
+            return fits[0]
+        if len(fits) > 1:
+            choices = [f"{c} ({self.name(c)})" for c in fits[:SHOW_CHOICES]]
+            more = len(fits) - len(choices)
+            listed = (", ".join(choices) + f" or {more} other(s)" if more
+                      else ", ".join(choices[:-1]) + f" or {choices[-1]}")
+            raise AmbiguousStateError(f"'{token}' could be {listed}: use a code")
+        near = difflib.get_close_matches(tok.upper(), list(self._lookup), n=5, cutoff=0.6)
+        suggestions = sorted({f"{self._lookup[n]} ({self.name(self._lookup[n])})" for n in near})
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        raise UnknownStateError(
+            f"unknown country '{token}'.{hint} Use an ISO3 code (e.g. CHN), a COW code (710) or a name."
+        )
+
+    def resolve_distinct(self, *tokens: str | int) -> tuple[str, ...]:
+        """Resolve the states of one request (a pair, a triad, a list), which must all be different states.
+
+        Raises:
+            RequestError: two tokens name the same state ("CHN" and "China").
+            UnknownStateError, AmbiguousStateError: as :meth:`resolve`.
+        """
+        codes = tuple(self.resolve(t) for t in tokens)
+        seen: dict[str, str | int] = {}
+        for tok, code in zip(tokens, codes):
+            if code in seen:
+                same = (f"'{tok}' is given twice" if str(seen[code]).strip() == str(tok).strip()
+                        else f"'{seen[code]}' and '{tok}' are the same state ({code})")
+                raise RequestError(f"{same}: name {len(tokens)} different states")
+            seen[code] = tok
+        return codes
+
+    def _fits(self, name: str) -> tuple[set[str], set[str]]:
+        """Codes of the states a name (not a code) could mean: (by an alternative name or pattern, by
+        appearing as whole words in their full name)."""
+        up = name.upper()
+        words = re.compile(rf"(?<!\w){re.escape(up)}(?!\w)")
+        direct = set(self._alt_names.get(up, ())) | {code for rx, code in self._regexes if rx.search(name)}
+        within = {code for n, code in zip(self.states.name, self.states.code)
+                  if isinstance(n, str) and words.search(n.upper())}
+        return direct, within
 
     def _match_regex(self, name: str) -> str | None:
         for rx, code in self._regexes:

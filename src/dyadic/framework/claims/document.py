@@ -8,7 +8,9 @@ numbers of numbered list items would otherwise be read as quantities.
 from __future__ import annotations
 
 import html
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,10 @@ MONTHS = ("January February March April May June July August September October N
 MONTH_RE = "|".join(MONTHS)
 REFERENCE_HEADINGS = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?\s*(end\s*notes|endnotes|notes|references|bibliography|"
                                 r"sources|footnotes)\s*(?:\*\*)?\s*$", re.I | re.M)
+
+
+#: the largest text 'dyadic check' reads (a long report is well under 1 MB; more is likely not a text at all)
+MAX_BYTES = 5 * 2**20
 
 
 class ClaimsInputError(DyadicError):
@@ -168,10 +174,11 @@ def from_string(raw: str, fmt: str = "markdown", path: Path | None = None) -> Do
 
 
 def read_document(path: str | Path) -> Document:
-    """Read a Markdown, plain-text or HTML file.
+    """Read a Markdown, plain-text or HTML file of at most MAX_BYTES, in UTF-8 (or UTF-16 with a BOM).
 
     Raises:
-        ClaimsInputError: the file is missing, a folder, unreadable, binary (a PDF, say) or not text.
+        ClaimsInputError: the file is missing, a folder, not a regular file (a device or pipe), too large,
+        unreadable, binary (a PDF, say) or not UTF-8 text.
     """
     path = Path(path)
     if not path.exists():
@@ -179,23 +186,26 @@ def read_document(path: str | Path) -> Document:
     if path.is_dir():
         raise ClaimsInputError(f"{path}: is a folder, not a text file")
     try:
-        data = path.read_bytes()
+        # Non-blocking, so a named pipe without a writer cannot hang the open; the type is checked on the open
+        # descriptor (not the name) so the file cannot be swapped in between.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ClaimsInputError(f"{path}: is not a regular file (a device, pipe or socket): give a "
+                                       "Markdown, plain-text or HTML file")
+            data = fh.read(MAX_BYTES + 1)  # one byte more than allowed tells a file at the cap from a larger one
     except OSError as exc:
         raise ClaimsInputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_BYTES:
+        raise ClaimsInputError(f"{path}: is larger than {MAX_BYTES // 2**20} MB, the most 'dyadic check' reads: "
+                               "split the text into smaller files")
     if data.startswith(b"%PDF"):
         raise ClaimsInputError(f"{path}: is a PDF; convert it to text or HTML first (for example with pdftotext)")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         raise ClaimsInputError(f"{path}: is a binary file, not Markdown, plain text or HTML")
-    for enc in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
-        try:
-            raw = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            raw = None
-    if raw is None:
-        try:
-            raw = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise ClaimsInputError(f"{path}: is not UTF-8 or Windows-1252 text ({exc}); save it as UTF-8") from exc
+    try:
+        raw = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ClaimsInputError(f"{path}: is not UTF-8 text ({exc}); save it as UTF-8") from exc
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     return from_string(raw, sniff_format(path, raw), path)
