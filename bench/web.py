@@ -1,13 +1,17 @@
-"""Bounded load on `dyadic serve` over loopback: 20 clients for 30 s against the pair page's API calls.
+"""Bounded load on `dyadic serve` over loopback: 20 clients for 30 s against the pair page's API calls, then
+the mixed scenario: the same 20 clients on warm pages while one more client opens pairs never computed before.
 
-    .venv/bin/python bench/web.py [--store FILE] [--clients 20] [--seconds 30]
+    .venv/bin/python bench/web.py [--store FILE] [--clients 20] [--seconds 30] [--new-pairs 4]
 
 Starts the server in its own process on a free 127.0.0.1 port (on --store, else $DYADIC_STORE when it holds
 the UN vote sources, else a temporary store ingested from $DYADIC_DATA), then runs keep-alive HTTP/1.1
 clients written on asyncio streams (light enough not to starve the server on a 2-core machine). The
 baseline, measured in the same run, is the uncached cost of one request: a UNGA selection the server has
 not computed yet, which runs the all-dyad computation. Prints per-endpoint latency, the server's peak
-memory, and as its last line ``web: rps=… p95_ms=… errors=…``.
+memory, and as its last line ``web: rps=… p95_ms=… p95_cold_ms=… ready_s=… errors=… crashes=…``: requests/s
+and p95 of the warm clients while new pairs compute, p95 of a new pair's first answer (the progress view),
+median seconds until a new pair's page is ready, responses of 500 or more plus failed connections, and
+whether the server died (targets: 0 errors, 0 crashes, warm p95 < 100 ms, first answer < 1 s).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ URLS = [
     "/api/v1/unga/dyads?year=2020&state=CHN&order=-agree&per_page=100",
     "/api/v1/states?q=rus",
 ]
+# Pairs the mixed scenario opens for the first time (with a third party), one after another.
+NEW_PAIRS = ["ESP/PRT?third=FRA", "NOR/SWE?third=FIN", "ARG/CHL?third=BRA", "IND/PAK?third=CHN",
+             "JPN/KOR?third=USA", "EGY/ISR?third=USA", "DEU/POL?third=RUS", "AUS/NZL?third=USA"]
 
 
 def free_port() -> int:
@@ -102,6 +109,50 @@ async def load(port: int, clients: int, seconds: float) -> tuple[list, float]:
     return out, time.perf_counter() - start
 
 
+async def newcomer(port: int, pairs: list[str], limit: float, out: list) -> None:
+    """Open each pair as a browser does: the first answer (progress view or page), then ask again every
+    second (the progress view's refresh) until the page is ready. Records (first_ms, ready_s, ok)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for pair in pairs:
+        path = f"/pair/{pair}"
+        t0 = time.perf_counter()
+        first_ms, ok = None, True
+        while time.perf_counter() - t0 < limit:
+            try:
+                status, _ = await request(reader, writer, path)
+            except (OSError, asyncio.IncompleteReadError, RuntimeError, ValueError):
+                ok = False
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            if first_ms is None:
+                first_ms = (time.perf_counter() - t0) * 1000
+            if status == 200:
+                break
+            if status not in (202, 503):
+                ok = False
+                break
+            await asyncio.sleep(1.0)
+        out.append((first_ms, time.perf_counter() - t0, ok))
+    writer.close()
+
+
+async def mixed(port: int, clients: int, pairs: list[str]) -> tuple[list, list, float]:
+    """Warm clients until the newcomer has opened every pair (at most 10 minutes)."""
+    warm: list = []
+    cold: list = []
+    start = time.perf_counter()
+    task = asyncio.ensure_future(newcomer(port, pairs, 300.0, cold))
+    await asyncio.sleep(0)
+    until = start + 600
+    runners = [asyncio.ensure_future(client(port, until, k, warm)) for k in range(clients)]
+    await task
+    for r in runners:
+        r.cancel()
+    await asyncio.gather(*runners, return_exceptions=True)
+    return warm, cold, time.perf_counter() - start
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -114,6 +165,7 @@ def main() -> None:
     ap.add_argument("--store")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--new-pairs", type=int, default=4, help=f"pairs opened in the mixed scenario (at most {len(NEW_PAIRS)})")
     args = ap.parse_args()
     import httpx
 
@@ -143,7 +195,9 @@ def main() -> None:
             assert httpx.get(base + u, timeout=120).status_code == 200, u
             first[u] = (time.perf_counter() - t0) * 1000
         out, elapsed = asyncio.run(load(port, args.clients, args.seconds))
-        rss = peak_rss_mb(server.pid)
+        warm, cold, mixed_s = asyncio.run(mixed(port, args.clients, NEW_PAIRS[: args.new_pairs]))
+        crashes = int(server.poll() is not None)
+        rss = peak_rss_mb(server.pid) if not crashes else float("nan")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -163,7 +217,21 @@ def main() -> None:
     print(f"baseline (uncached: new UNGA selection, all-dyad computation): {cold_ms:.0f} ms; "
           f"cached p50 is {cold_ms / p50:.0f}x faster")
     print(f"server peak memory (VmHWM): {rss:.0f} MB; requests/s: {rps:.0f}")
-    print(f"web: rps={rps:.0f} p95_ms={p95:.1f} errors={errors}")
+    wl = np.array([ms for _, ms, _ in warm])
+    werr = sum(1 for *_, ok in warm if not ok)
+    first = np.array([f for f, _, _ in cold if f is not None])
+    ready = np.array([r for _, r, _ in cold])
+    cerr = sum(1 for *_, ok in cold if not ok)
+    mrps = len(warm) / mixed_s
+    mp50, mp95 = np.percentile(wl, [50, 95])
+    print(f"mixed: {args.clients} warm clients for {mixed_s:.1f} s while one client opened {len(cold)} new pairs "
+          f"({', '.join(NEW_PAIRS[: args.new_pairs])})")
+    print(f"  warm: {len(warm)} requests, p50 {mp50:.1f} ms, p95 {mp95:.1f} ms, errors {werr}; "
+          f"p95 {mp95 / p95:.2f}x the warm-only run")
+    print("  new pairs: first answer " + ", ".join(f"{f:.0f}" for f in first) + " ms; page ready after "
+          + ", ".join(f"{r:.1f}" for r in ready) + " s")
+    print(f"web: rps={mrps:.0f} p95_ms={mp95:.1f} p95_cold_ms={np.percentile(first, 95):.1f} "
+          f"ready_s={np.median(ready):.1f} errors={errors + werr + cerr} crashes={crashes}")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,12 @@ import io
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from web_support import web_store
+from web_support import blocking_app, web_store
 
 import dyadic
 from dyadic.indicators.unga import VoteSelection, dyad_years
 from dyadic.report.brief import build_sections
 from dyadic.store import Store
-from dyadic.web import create_app
 
 PROVENANCE_FIELDS = {"name", "title", "version", "rows", "citation", "licence", "homepage", "files", "ingested_at",
                      "unmapped"}
@@ -26,7 +25,7 @@ def store_path():
 
 @pytest.fixture(scope="module")
 def client(store_path):
-    app = create_app(store_path, warm=False)
+    app = blocking_app(store_path)
     with TestClient(app) as c:
         yield c
 
@@ -159,7 +158,7 @@ def test_pair_without_shared_votes_says_so(client, store_path):
 
 
 def test_missing_sources_say_what_to_ingest():
-    app = create_app(web_store("registry"), warm=False)
+    app = blocking_app(web_store("registry"))
     with TestClient(app) as c:
         r = c.get("/api/v1/unga/pairs/CHN/RUS")
         assert r.status_code == 409
@@ -199,3 +198,13 @@ def test_serve_command_is_registered():
     assert "--host" in out and "--port" in out and "--store" in out
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
+
+
+def test_ambiguous_names_offer_a_choice(client):
+    page = client.get("/pair", params={"a": "Korea", "b": "CHN"}, follow_redirects=False)
+    assert page.status_code == 422 and "PRK" in page.text and "KOR" in page.text and "use a code" in page.text
+    api = client.get("/api/v1/pairs/Congo/FRA/sections")
+    assert api.status_code == 422 and api.json()["error"] == "ambiguous_state"
+    assert "COD" in api.json()["detail"] and "COG" in api.json()["detail"]
+    same = client.get("/api/v1/pairs/CHN/China/charts")
+    assert same.status_code == 422 and "same state" in same.json()["detail"]

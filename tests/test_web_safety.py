@@ -11,10 +11,9 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings, strategies as st
 from schemathesis.checks import not_a_server_error
-from web_support import web_store
+from web_support import blocking_app, web_store
 
 from dyadic.store import Store
-from dyadic.web import create_app
 
 TABLES = ("states", "state_spells", "roll_calls", "votes", "sources")
 INJECTIONS = ["CHN'; DROP TABLE votes; --", "' OR 1=1 --", 'RUS" OR "1"="1', "CHN); DELETE FROM sources; --",
@@ -27,7 +26,7 @@ TRAVERSALS = ["/static/../pyproject.toml", "/static/%2e%2e/%2e%2e/%2e%2e/pyproje
 
 @pytest.fixture(scope="module")
 def app():
-    return create_app(web_store("unga"), warm=False)
+    return blocking_app(web_store("unga"))
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +142,7 @@ def test_pages_have_no_inline_script_style_or_remote_code(client):
 
 
 def test_internal_errors_show_no_trace(monkeypatch):
-    app = create_app(web_store("unga"), warm=False)
+    app = blocking_app(web_store("unga"))
     svc = app.state.service
 
     def broken(*a, **k):
@@ -158,7 +157,7 @@ def test_internal_errors_show_no_trace(monkeypatch):
 
 
 def test_foreign_host_header_is_refused():
-    app = create_app(web_store("unga"), allowed_hosts=["127.0.0.1", "localhost"], warm=False)
+    app = blocking_app(web_store("unga"), allowed_hosts=["127.0.0.1", "localhost"])
     with TestClient(app, base_url="http://127.0.0.1") as c:
         assert c.get("/api/v1/health").status_code == 200
         assert c.get("/api/v1/health", headers={"host": "attacker.example"}).status_code == 400
@@ -179,7 +178,7 @@ def test_store_is_unchanged_after_all_requests(client, checksums):
 
 def test_schemathesis_no_server_errors():
     """Every operation of the OpenAPI document, with generated valid and invalid parameters: no 5xx."""
-    app = create_app(web_store("unga"), warm=False)
+    app = blocking_app(web_store("unga"))
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [r.ok() for r in schema.get_all_operations()]
     assert len(operations) >= 8

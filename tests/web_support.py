@@ -4,10 +4,18 @@ sources, written once and then closed, so the servers under test open it genuine
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import tempfile
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
+
+import httpx
 
 import pytest
 
@@ -45,3 +53,46 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def blocking_app(store: Path, **kw):
+    """The application with pages and API calls that wait for a pair's computation (up to 5 minutes) instead
+    of answering 202 "computing": for tests about what the answers hold. tests/test_web_concurrency.py tests
+    the progress answers themselves."""
+    from dyadic.web import create_app
+
+    return create_app(store, warm=False, page_wait=300, api_wait=300, **kw)
+
+
+def wait_until_up(base: str, alive=lambda: True, seconds: float = 90) -> None:
+    """Poll the health route until it answers; fail the test when the server dies or never answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and alive():
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server at {base} did not start")
+
+
+@contextmanager
+def served(store: Path, host: str = "127.0.0.1") -> Iterator[tuple[str, subprocess.Popen]]:
+    """``dyadic serve`` in its own process on a free port, as a user starts it: its base URL and process (its
+    output is on ``proc.stdout`` once it has stopped)."""
+    port = free_port()
+    exe = shutil.which("dyadic", path=str(Path(sys.executable).parent)) or "dyadic"
+    proc = subprocess.Popen([exe, "serve", "--store", str(store), "--host", host, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://{host}:{port}"
+    try:
+        wait_until_up(base, alive=lambda: proc.poll() is None)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator
 
+import cachetools
 import duckdb
 import pandas as pd
 
@@ -45,6 +47,10 @@ class IngestSummary:
 class Store:
     """A dyadic store (DuckDB file).
 
+    A writable store is used from one thread (ingest). A read-only store may be shared by many threads (the
+    web server): :attr:`con` gives each thread its own cursor on the one database instance, so no code path
+    can use a connection from two threads at once, and :meth:`cached` computes each result once.
+
     Args:
         con: an open DuckDB connection.
         path: the file behind it.
@@ -52,10 +58,30 @@ class Store:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
-        self.con = con
+        self._root = con
         self.path = path
         self.read_only = read_only
-        self._memo: dict | None = {}
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursor_lock = threading.Lock()
+        self._memo: cachetools.LRUCache | None = cachetools.LRUCache(MEMO_SIZE)
+        # Waiters on a result being computed by another thread (cachetools' stampede guard).
+        self._memo_call = cachetools.cached(self._memo, key=lambda key, compute: key,
+                                            condition=threading.Condition())(lambda key, compute: compute())
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection for the calling thread: the store's own when writable, a cursor per thread when
+        read-only (DuckDB connections are not safe to share between threads; cursors of one are)."""
+        if not self.read_only:
+            return self._root
+        cur = getattr(self._local, "con", None)
+        if cur is None:
+            with self._cursor_lock:
+                cur = self._root.cursor()
+                self._cursors.append(cur)
+            self._local.con = cur
+        return cur
 
     @classmethod
     def open(cls, path: str | Path | None = None, read_only: bool = False) -> "Store":
@@ -78,13 +104,18 @@ class Store:
         except duckdb.Error as exc:
             raise DyadicError(f"cannot open the store {path}: {exc}") from exc
         store = cls(con, path, read_only)
-        store._memo = None if shared_writer else {}  # the writer could change the data under a memo
+        if shared_writer:
+            store._memo = None  # the writer could change the data under a memo
         if not read_only:
             con.execute(SOURCES_DDL)
         return store
 
     def close(self) -> None:
-        self.con.close()
+        with self._cursor_lock:
+            for cur in self._cursors:
+                cur.close()
+            self._cursors.clear()
+        self._root.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -129,8 +160,9 @@ class Store:
         A read-only store's data cannot change while it is open (DuckDB refuses writers meanwhile); a writable
         store changes its data only through :meth:`transaction`, which forgets every remembered result when it
         commits. A read-only store sharing this process's writable database (written through another object)
-        computes every time. The oldest of more than MEMO_SIZE results is dropped. Not thread-safe: callers
-        sharing a store across threads hold a lock.
+        computes every time. The least recently used of more than MEMO_SIZE results is dropped. Thread-safe:
+        threads asking for a key another thread is computing wait for that result instead of computing it
+        again; different keys are computed in parallel.
 
         Args:
             key: hashable description of the computation (function name and its arguments).
@@ -138,14 +170,7 @@ class Store:
         """
         if self._memo is None:
             return compute()
-        if key in self._memo:
-            self._memo[key] = self._memo.pop(key)  # most recently used last
-            return self._memo[key]
-        value = compute()
-        self._memo[key] = value
-        while len(self._memo) > MEMO_SIZE:
-            self._memo.pop(next(iter(self._memo)))
-        return value
+        return self._memo_call(key, compute)
 
     def ibis(self):
         """An Ibis connection over the same DuckDB database, for engine-portable expressions."""
@@ -174,7 +199,7 @@ class Store:
             raise
         self.con.execute("COMMIT")
         if self._memo is not None:
-            self._memo.clear()  # results computed before the write may no longer hold
+            self._memo_call.cache_clear()  # results computed before the write may no longer hold
 
     def recorded_sha(self, name: str) -> str | None:
         row = self.con.execute("SELECT sha256 FROM sources WHERE name = ?", [name]).fetchone()

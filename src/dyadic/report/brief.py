@@ -6,6 +6,7 @@ rule stated next to it. A question the system cannot yet answer from data says s
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -231,7 +232,8 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
 
 
 def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
-                unavailable: dict[str, str] | None = None) -> Path:
+                unavailable: dict[str, str] | None = None,
+                built: tuple[list[Section], dict] | None = None) -> Path:
     """Write ``brief-<A>-<B>[-<C>].html`` into ``out_dir`` and return its path.
 
     Args:
@@ -239,12 +241,17 @@ def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
         a, b, c: the pair and the optional third party (codes or names).
         out_dir: destination folder.
         unavailable: source name -> why it could not be ingested, listed in the brief.
+        built: what :func:`build_sections` returned for this pair, when the caller has it already (the web
+            server's pair page): the sections are not computed twice. The list is not modified.
     """
     reg = store.registry()
-    a, b = reg.resolve(a), reg.resolve(b)
-    c = reg.resolve(c) if c else None
+    a, b, *rest = reg.resolve_distinct(a, b, *([c] if c else []))
+    c = rest[0] if rest else None
     names = {x: reg.name(x) for x in (a, b, c) if x}
-    sections, coverage = build_sections(store, a, b, c, names)
+    if built is None:
+        sections, coverage = build_sections(store, a, b, c, names)
+    else:  # copies: the rendering below replaces each section's charts with their SVG
+        sections, coverage = [copy.copy(s) for s in built[0]], built[1]
     from dyadic.report.claims_section import claims_appendix  # imports Section from here
 
     sections.append(claims_appendix(store, sections, a, b))

@@ -8,8 +8,10 @@ functions, whose queries are built by Ibis or bound as parameters.
 
 from __future__ import annotations
 
+import asyncio
 import math
-from typing import Annotated, Literal
+from concurrent.futures import Future
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -17,12 +19,10 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from dyadic.indicators.unga import UNDL, VOETEN, VoteSelection
-from dyadic.web.service import Service, filter_years, records, to_json_bytes, to_parquet_bytes
+from dyadic.web.service import Pending, Service, filter_years, records, to_json_bytes, to_parquet_bytes
 
 YEAR_MIN, YEAR_MAX = 1816, 2100  # COW's first year; any later bound would be a guess
 MAX_PER_PAGE = 1000
-
-router = APIRouter(prefix="/api/v1")
 
 
 class ErrorBody(BaseModel):
@@ -30,11 +30,31 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class PendingBody(BaseModel):
+    status: Literal["computing"]
+    detail: str
+    elapsed_s: float
+    retry_after: int
+
+
+# What any request can get back from the server's own guard, whatever the route.
+GUARD = {
+    405: {"model": ErrorBody, "description": "A method other than GET or HEAD (the server is read-only); the "
+                                             "Allow header lists GET, HEAD."},
+    414: {"model": ErrorBody, "description": "The URL's path or query is longer than the server accepts."},
+}
 ERRORS = {
     404: {"model": ErrorBody, "description": "Unknown state (with the nearest names), chart or route."},
     409: {"model": ErrorBody, "description": "The store lacks the data: the message says what to ingest."},
-    422: {"model": ErrorBody, "description": "A malformed or out-of-range parameter."},
+    422: {"model": ErrorBody, "description": "A malformed or out-of-range parameter, or an ambiguous name."},
 }
+# A pair's sections are computed once, in the background: a request may come back before they are ready.
+COMPUTED = {
+    202: {"model": PendingBody, "description": "Still computing: ask again after Retry-After seconds."},
+    503: {"model": ErrorBody, "description": "Busy computing other pairs: ask again after Retry-After seconds."},
+}
+
+router = APIRouter(prefix="/api/v1", responses=GUARD)
 
 State = Annotated[str, Path(min_length=1, max_length=60, description="ISO3 or COW code, or a name.")]
 Third = Annotated[str | None, Query(max_length=60, description="Optional third party (code or name).")]
@@ -75,15 +95,12 @@ def check_years(start: int | None, end: int | None) -> None:
 
 
 def pair_codes(svc: Service, a: str, b: str, third: str | None) -> tuple[str, str, str | None]:
-    from dyadic.errors import RequestError
-
-    ca, cb = svc.resolve(a), svc.resolve(b)
-    cc = svc.resolve(third) if third and third.strip() else None
-    if ca == cb:
-        raise RequestError(f"'{a}' and '{b}' are the same state ({ca}); choose two different states")
-    if cc is not None and cc in (ca, cb):
-        raise RequestError(f"the third party '{third}' ({cc}) is one of the pair; choose another state")
-    return ca, cb, cc
+    """The codes of a pair and optional third party, all different (the registry's one rule for that)."""
+    tokens = [a, b] + ([third] if third and third.strip() else [])
+    for t in tokens:
+        svc.resolve(t)  # the server's own limits on a token, then the registry's rule on the set
+    ca, cb, *rest = svc.registry.resolve_distinct(*(t.strip() for t in tokens))
+    return ca, cb, (rest[0] if rest else None)
 
 
 # ---------------------------------------------------------------------- states
@@ -195,13 +212,33 @@ async def unga_dyads(request: Request,
 # ---------------------------------------------------------------------- the brief's sections
 
 
-async def pair_view(request: Request, a: str, b: str, third: str | None):
+async def ready(job: tuple[Future, float], what: str, wait: float, svc: Service) -> Any:
+    """The result of a background job, waiting at most ``wait`` seconds; else :class:`Pending` (the app
+    answers 202 with a progress view). Waiting holds no thread: other requests are served meanwhile."""
+    fut, started = job
+    if not fut.done():
+        waiter = asyncio.wrap_future(fut)
+        waiter.add_done_callback(lambda f: f.cancelled() or f.exception())  # mark a failure as seen
+        await asyncio.wait({waiter}, timeout=wait)
+        if not fut.done():
+            raise Pending(what, started, svc.jobs.retry_after())
+    return fut.result()
+
+
+async def pair_view(request: Request, a: str, b: str, third: str | None, wait: float | None = None):
+    """The pair's view: from the cache, else from its (shared) background job."""
     svc = service(request)
     ca, cb, cc = pair_codes(svc, a, b, third)
-    return svc.pairs.get((ca, cb, cc)) or await run_in_threadpool(svc.pair, ca, cb, cc)
+    hit = svc.pairs.get(svc.pair_key(ca, cb, cc))
+    if hit is not None:
+        return hit
+    wait = request.app.state.api_wait if wait is None else wait
+    names = " – ".join(svc.name(x) for x in sorted((ca, cb)))
+    what = f"the sections for {names}" + (f" with {svc.name(cc)} as third party" if cc else "")
+    return await ready(svc.pair_job(ca, cb, cc), what, wait, svc)
 
 
-@router.get("/pairs/{a}/{b}/sections", responses=ERRORS, summary="The brief's five sections for a pair")
+@router.get("/pairs/{a}/{b}/sections", responses={**ERRORS, **COMPUTED}, summary="The brief's five sections for a pair")
 async def sections(request: Request, a: State, b: State, third: Third = None) -> Response:
     """Findings (HTML), chart ids, evidence tables (HTML), the paper's claims with verdicts and what is not
     yet measured, per question; plus the sources the store lacks and the provenance of those it holds."""
@@ -209,7 +246,7 @@ async def sections(request: Request, a: State, b: State, third: Third = None) ->
     return json_response(view.sections_json)
 
 
-@router.get("/pairs/{a}/{b}/charts", responses=ERRORS, summary="Vega-Lite specifications of the pair's charts")
+@router.get("/pairs/{a}/{b}/charts", responses={**ERRORS, **COMPUTED}, summary="Vega-Lite specifications of the pair's charts")
 async def charts(request: Request, a: State, b: State, third: Third = None) -> Response:
     """Every chart of the sections as a Vega-Lite specification with its data inline and a tooltip on each
     value naming its source row."""
@@ -218,7 +255,7 @@ async def charts(request: Request, a: State, b: State, third: Third = None) -> R
 
 
 @router.get("/pairs/{a}/{b}/charts/{chart_id}/data", responses={
-    **ERRORS, 200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}, "application/json": {}},
+    **ERRORS, **COMPUTED, 200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}, "application/json": {}},
                     "description": "The chart's data."}}, summary="The data behind one chart")
 async def chart_data(request: Request, a: State, b: State,
                      chart_id: Annotated[str, Path(max_length=5, description="Section-number-dash-index, e.g. 2-0.")],
@@ -261,9 +298,7 @@ async def sources(request: Request) -> Response:
     svc = service(request)
 
     def compute() -> bytes:
-        with svc.lock:
-            missing = svc.missing_sources()
-        return to_json_bytes({"sources": svc.provenance(), "missing": missing})
+        return to_json_bytes({"sources": svc.provenance(), "missing": svc.missing_sources()})
 
     body_ = svc.responses.get(("sources",)) or await run_in_threadpool(svc.cached, ("sources",), compute)
     return json_response(body_)

@@ -12,10 +12,9 @@ from urllib.parse import urlencode, quote
 import jinja2
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from dyadic.errors import DyadicError, UnknownStateError
-from dyadic.web.api import YEAR_MAX, YEAR_MIN, Third, Year, check_years, pair_codes, service
+from dyadic.errors import AmbiguousStateError, DyadicError, UnknownStateError
+from dyadic.web.api import YEAR_MAX, YEAR_MIN, Third, Year, check_years, pair_codes, pair_view, ready, service
 
 router = APIRouter(include_in_schema=False)
 State = Annotated[str, Path(min_length=1, max_length=60)]
@@ -63,7 +62,7 @@ async def choose(request: Request,
             raise UnknownStateError("choose two states (a code such as CHN or a name such as Russia)")
         ca, cb, cc = pair_codes(svc, a, b, third)
     except DyadicError as exc:
-        status = 404 if isinstance(exc, UnknownStateError) else 422
+        status = 404 if isinstance(exc, UnknownStateError) and not isinstance(exc, AmbiguousStateError) else 422
         return HTMLResponse(render("start.html.j2", states=states_or_none(request), error=str(exc),
                                    form={"a": a, "b": b, "third": third or ""}, missing=svc.missing_sources()),
                             status_code=status)
@@ -75,13 +74,13 @@ async def pair(request: Request, a: State, b: State, third: Third = None, start:
                end: Year = None) -> Response:
     svc = service(request)
     check_years(start, end)
-    ca, cb, cc = pair_codes(svc, a, b, third)
+    ca, cb, cc = svc.pair_key(*pair_codes(svc, a, b, third))  # one page per unordered pair
     if (ca, cb, cc or None) != (a, b, third or None):
         return RedirectResponse(pair_url(ca, cb, cc, start, end), status_code=307)
     key = ("page", ca, cb, cc, start, end)
     hit = svc.responses.get(key)
     if hit is None:
-        view = svc.pairs.get((ca, cb, cc)) or await run_in_threadpool(svc.pair, ca, cb, cc)
+        view = await pair_view(request, ca, cb, cc, wait=request.app.state.page_wait)
         years = [y for ch in view.charts for y in (years_of(ch) or [])]
         q = urlencode({"third": cc}) if cc else ""
         hit = render(
@@ -106,8 +105,12 @@ def years_of(ch) -> list[int] | None:
 async def brief(request: Request, a: State, b: State, third: Third = None) -> Response:
     """The HTML brief as ``dyadic brief`` writes it, as a download."""
     svc = service(request)
-    ca, cb, cc = pair_codes(svc, a, b, third)
-    html = svc.briefs.get((ca, cb, cc)) or await run_in_threadpool(svc.brief_html, ca, cb, cc)
+    ca, cb, cc = svc.pair_key(*pair_codes(svc, a, b, third))
+    html = svc.briefs.get((ca, cb, cc))
+    if html is None:
+        await pair_view(request, ca, cb, cc, wait=request.app.state.page_wait)  # the brief is built from it
+        what = f"the brief on {svc.name(ca)} – {svc.name(cb)}"
+        html = await ready(svc.brief_job(ca, cb, cc), what, request.app.state.page_wait, svc)
     name = f"brief-{ca}-{cb}{'-' + cc if cc else ''}.html"
     # The brief is self-contained with inline styles and SVG; it has no script, and its policy allows none.
     return Response(html, media_type="text/html; charset=utf-8", headers={

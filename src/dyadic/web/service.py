@@ -1,25 +1,33 @@
 """What the web server computes, and what it remembers.
 
-One read-only store is shared by every request. DuckDB connections are not safe to use from several threads
-at once, so every computation that touches the store holds one lock; results are kept in small in-memory
-caches (bounded, least recently used dropped first), so a repeated request never reaches the store and never
-waits for the lock. The data cannot change while the store is open read-only, so nothing expires.
+One read-only store is shared by every request; the store gives each thread its own DuckDB cursor, so no
+request can use another's connection and no request waits for a lock to read. Results are kept in small
+in-memory caches (bounded, least recently used dropped first), so a repeated request never reaches the store.
+The data cannot change while the store is open read-only, so nothing expires.
+
+A pair's sections take seconds to build. They are built by :class:`Jobs`: once per unordered pair and third
+party, on a small pool of their own, so concurrent requests for the same pair share one computation, cheap
+requests never queue behind them, and a full queue answers "busy" at once instead of timing out.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import json
 import math
 import re
 import tempfile
+import logging
 import threading
-from collections import OrderedDict
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import cachetools
 import numpy as np
 import pandas as pd
 
@@ -35,29 +43,107 @@ CHART_ID = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
 
 
-class LRU:
-    """A bounded mapping that drops the least recently used entry (reads are safe without a lock)."""
+log = logging.getLogger("dyadic.web")
+
+
+class Cache:
+    """A bounded, thread-safe mapping that drops the least recently used entry (``cachetools.LRUCache``
+    under a lock: its reads reorder entries, so they are writes too)."""
 
     def __init__(self, size: int):
-        self.size = size
-        self.data: OrderedDict = OrderedDict()
+        self.data = cachetools.LRUCache(size)
         self.lock = threading.Lock()
 
     def get(self, key):
-        value = self.data.get(key)
-        if value is not None:
-            try:
-                self.data.move_to_end(key)
-            except KeyError:  # dropped by another thread meanwhile
-                pass
-        return value
+        with self.lock:
+            return self.data.get(key)
 
     def put(self, key, value) -> None:
         with self.lock:
             self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+
+
+class Busy(DyadicError):
+    """Every slot for new computations is taken: retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Pending(Exception):
+    """A computation is still running: the answer is a progress view, ready in about ``retry_after`` s."""
+
+    def __init__(self, what: str, started: float, retry_after: int):
+        super().__init__(what)
+        self.what = what
+        self.started = started
+        self.retry_after = retry_after
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Jobs:
+    """Long computations, each run once per key on a pool of their own.
+
+    ``submit`` hands back the running job's future when one for the key exists, so concurrent requests wait on
+    one computation; a finished job leaves the running set (its result lives in the caller's cache, a failure
+    is raised to every waiter and computed afresh next time). More than ``limit`` jobs at once is refused with
+    :class:`Busy` and a retry estimate from the jobs finished so far.
+
+    Args:
+        workers: computations run at the same time.
+        limit: computations running or queued at most.
+    """
+
+    def __init__(self, workers: int = 2, limit: int = 6):
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="dyadic-job")
+        self.workers = workers
+        self.limit = limit
+        self.running: dict[Any, tuple[Future, float]] = {}
+        self.lock = threading.Lock()
+        self.durations: list[float] = []  # seconds of recent finished jobs, for estimates
+
+    def typical(self) -> float:
+        """Median duration of recent jobs (10 s before any has finished)."""
+        d = sorted(self.durations)  # replaced whole, never changed in place: no lock needed to read it
+        return d[len(d) // 2] if d else 10.0
+
+    def submit(self, key, fn: Callable[[], Any]) -> tuple[Future, float]:
+        """The future of the job computing ``key`` (started now unless running) and when it started."""
+        with self.lock:
+            hit = self.running.get(key)
+            if hit is not None:
+                return hit
+            if len(self.running) >= self.limit:
+                wait = self.typical() * len(self.running) / self.workers
+                retry = int(min(120, max(2, math.ceil(wait))))
+                raise Busy(f"the server is computing {len(self.running)} other pairs: retry in {retry} s",
+                           retry)
+            started = time.monotonic()
+            fut = self.pool.submit(fn)
+            self.running[key] = (fut, started)
+        fut.add_done_callback(lambda f: self._finished(key, started, f))
+        return fut, started
+
+    def _finished(self, key, started: float, fut: Future) -> None:
+        with self.lock:
+            self.running.pop(key, None)
+            if not fut.cancelled() and fut.exception() is None:
+                self.durations = [*self.durations[-19:], time.monotonic() - started]
+
+    def retry_after(self) -> int:
+        """Seconds a client should wait before asking again for a running job."""
+        return int(min(10, max(1, math.ceil(self.typical() / 4))))
+
+    def shutdown(self, grace: float = 5.0) -> bool:
+        """Drop queued jobs and wait up to ``grace`` seconds for running ones; True when none still runs."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        with self.lock:
+            futures = [f for f, _ in self.running.values()]
+        return not wait(futures, timeout=grace).not_done
 
 
 def to_json_bytes(obj: Any) -> bytes:
@@ -181,25 +267,30 @@ class Service:
         store_path: the DuckDB store file (opened read-only).
     """
 
-    def __init__(self, store_path: str | Path):
+    def __init__(self, store_path: str | Path, workers: int = 2, queue: int = 6):
         self.store = Store.open(store_path, read_only=True)
-        self.lock = threading.RLock()
         self._registry = None
-        self.pairs = LRU(64)       # (a, b, c) -> PairView
-        self.responses = LRU(512)  # request key -> encoded body
-        self.slices = LRU(128)     # (selection, year) -> DataFrame
-        self.briefs = LRU(16)      # (a, b, c) -> HTML
+        self._registry_lock = threading.Lock()
+        self.pairs = Cache(64)       # (a, b, c) with a < b -> PairView
+        self.responses = Cache(512)  # request key -> encoded body
+        self.slices = Cache(128)     # (selection, year) -> DataFrame
+        self.briefs = Cache(16)      # (a, b, c) with a < b -> HTML
+        self.jobs = Jobs(workers, queue)
 
     def close(self) -> None:
-        with self.lock:
+        # A computation still running past the grace period keeps its cursor: closing the database under it
+        # could crash the process, which is exiting anyway.
+        if self.jobs.shutdown():
             self.store.close()
+        else:
+            log.warning("a computation was still running at shutdown; the store is left to the process exit")
 
     # ------------------------------------------------------------------ states
 
     @property
     def registry(self):
         if self._registry is None:
-            with self.lock:
+            with self._registry_lock:
                 if self._registry is None:
                     self._registry = self.store.registry()
         return self._registry
@@ -262,23 +353,20 @@ class Service:
         key = ("provenance", tuple(names) if names else None)
         hit = self.responses.get(key)
         if hit is None:
-            with self.lock:
-                src = self.store.sources()
-                hit = provenance(self.store, list(names) if names else list(src["name"]))
+            src = self.store.sources()
+            hit = provenance(self.store, list(names) if names else list(src["name"]))
             self.responses.put(key, hit)
         return hit
 
     def ranked(self, sel: VoteSelection) -> pd.DataFrame:
         """All dyad-years of a selection, with ranks (computed once per selection)."""
-        with self.lock:
-            return ranked_dyad_years(self.store, sel)
+        return ranked_dyad_years(self.store, sel)
 
     def unga_pair(self, a: str, b: str, sel: VoteSelection) -> pd.DataFrame:
         """One pair's yearly UNGA similarity, as ``dyadic unga`` prints it."""
         from dyadic.indicators.unga import pair_series
 
-        with self.lock:
-            return pair_series(self.store, a, b, sel)
+        return pair_series(self.store, a, b, sel)
 
     def year_slice(self, sel: VoteSelection, year: int) -> pd.DataFrame:
         """Every dyad of one year under a selection, with the source of each row."""
@@ -307,21 +395,38 @@ class Service:
 
     # ------------------------------------------------------------------ the pair page
 
+    def pair_key(self, a: str, b: str, c: str | None) -> tuple[str, str, str | None]:
+        """The key of a pair's computations: the pair unordered (alphabetical codes), then the third party."""
+        a, b, *rest = self.registry.resolve_distinct(a, b, *([c] if c else []))
+        lo, hi = sorted((a, b))
+        return lo, hi, (rest[0] if rest else None)
+
+    def pair_job(self, a: str, b: str, c: str | None) -> tuple[Future, float]:
+        """The job building a pair's view (shared with any request already waiting for it) and its start."""
+        key = self.pair_key(a, b, c)
+        return self.jobs.submit(("pair", key), lambda: self.pair(*key))
+
+    def brief_job(self, a: str, b: str, c: str | None) -> tuple[Future, float]:
+        """The job writing a pair's HTML brief, as :meth:`pair_job` does for the view."""
+        key = self.pair_key(a, b, c)
+        return self.jobs.submit(("brief", key), lambda: self.brief_html(*key))
+
     def pair(self, a: str, b: str, c: str | None) -> PairView:
-        """The brief's sections for a pair (and third party), with charts ready for vega-embed."""
-        key = (a, b, c)
+        """The brief's sections for a pair (and third party), with charts ready for vega-embed.
+
+        Blocks while it computes: requests go through :meth:`pair_job`, which runs this once per pair."""
+        key = self.pair_key(a, b, c)
         hit = self.pairs.get(key)
         if hit is not None:
             return hit
-        if a == b or (c is not None and c in (a, b)):
-            raise RequestError("choose two different states (and a third party different from both)")
+        a, b, c = key
         names = {x: self.name(x) for x in (a, b, c) if x}
-        with self.lock:
-            sections, coverage = build_sections(self.store, a, b, c, names)
-            missing = self.missing_sources()
-            used = [n for n in NEEDS if self.store.has_source(n)]
-            held = set(self.store.sources()["name"])
+        sections, coverage = build_sections(self.store, a, b, c, names)
+        missing = self.missing_sources()
+        used = [n for n in NEEDS if self.store.has_source(n)]
+        held = set(self.store.sources()["name"])
         used += [n for n in SOURCES if n in held and n not in used]
+        built = ([copy.copy(sec) for sec in sections], coverage)  # as built, for the HTML brief
         for sec in sections:
             sec.findings = [STYLE_ATTR.sub("", f) for f in sec.findings]
             sec.tables = [(cap, STYLE_ATTR.sub("", html)) for cap, html in sec.tables]
@@ -333,7 +438,7 @@ class Service:
                 main = max(datasets.values(), key=len) if datasets else []
                 charts.append(ChartView(f"{sec.number}-{i}", sec.number, chart_title(spec), spec,
                                         pd.DataFrame(main)))
-        view = PairView(a, b, c, names, sections, coverage, charts, missing, used)
+        view = PairView(a, b, c, names, sections, coverage, charts, missing, used, extra={"built": built})
         view.charts_json = to_json_bytes({
             "a": a, "b": b, "third": c, "names": names,
             "charts": [{"id": ch.id, "section": ch.section, "title": ch.title, "spec": ch.spec,
@@ -363,23 +468,27 @@ class Service:
         raise ChartNotFound(f"no chart {chart_id} for this pair; its charts are: {known}")
 
     def brief_html(self, a: str, b: str, c: str | None) -> str:
-        """The HTML brief, exactly as ``dyadic brief`` writes it."""
-        key = (a, b, c)
+        """The HTML brief, exactly as ``dyadic brief`` writes it, from the pair's sections (computed first when
+        not cached). Blocks: requests use :meth:`brief_job` once the pair's view is ready."""
+        key = self.pair_key(a, b, c)
         hit = self.briefs.get(key)
         if hit is None:
-            with self.lock, tempfile.TemporaryDirectory(prefix="dyadic-brief-") as tmp:
+            view = self.pair(*key)
+            with tempfile.TemporaryDirectory(prefix="dyadic-brief-") as tmp:
                 # Only registry codes reach the file name (write_brief derives it from them).
-                hit = write_brief(self.store, a, b, c, Path(tmp)).read_text(encoding="utf-8")
+                path = write_brief(self.store, *key, Path(tmp), built=view.extra["built"])
+                hit = path.read_text(encoding="utf-8")
             self.briefs.put(key, hit)
         return hit
 
     def warm(self) -> None:
-        """Compute the default UNGA selection in advance, so the first pair page is fast."""
+        """Compute the default UNGA selection in advance, so the first pair page is fast. Never raises: a
+        failure here is logged and the selection is computed by the first request that needs it."""
         try:
             if self.store.has_source(VOETEN) and self.store.has_source(UNDL):
                 self.ranked(VoteSelection())
-        except DyadicError:
-            pass
+        except Exception:  # noqa: BLE001 - a background thread has no caller to tell
+            log.exception("warming the default UNGA selection failed")
 
 
 class ChartNotFound(DyadicError):
