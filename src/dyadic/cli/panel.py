@@ -22,7 +22,8 @@ def panel(
     from_: Annotated[int, typer.Option("--from", help="First year.")] = 1946,
     to: Annotated[int, typer.Option("--to", help="Last year.")] = 2024,
     add: Annotated[str, typer.Option("--add", help="Comma-separated: unga, trade, power, alliances, "
-                                     "exercises, contiguity, mids, rivalries, democracy, igos, arms.")] = "",
+                                     "exercises, contiguity, mids, rivalries, democracy, igos, arms, "
+                                     "vetoes, leader_visits, icews.")] = "",
     directed: Annotated[bool, typer.Option("--directed/--nondirected", help="Both orders of each dyad.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="duckdb (embedded, fastest on one machine) or spark "
                                         "(dyad-years, trade, power and alliances as one Spark query; master "

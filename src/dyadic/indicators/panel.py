@@ -604,3 +604,5 @@ ADDERS = {"unga": add_unga, "trade": add_trade, "power": add_power, "alliances":
           "exercises": add_exercises}
 from dyadic.indicators import conflict as _conflict  # noqa: E402,F401  (adds contiguity, mids, rivalries)
 from dyadic.indicators import arms as _arms, politics as _politics  # noqa: E402,F401  (democracy, igos, arms)
+from dyadic.indicators import diplomacy as _diplomacy, icews as _icews  # noqa: E402,F401  (vetoes, visits, icews)
+from dyadic.indicators import obligations as _obligations  # noqa: E402,F401  (adds obligations: ATOP levels + curated)

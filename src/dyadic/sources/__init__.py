@@ -29,4 +29,11 @@ SOURCES.update({cls.name: cls for cls in _CONFLICT})
 from dyadic.sources.politics import SOURCES as _POLITICS  # noqa: E402  (democracy, IGOs, SIPRI arms)
 SOURCES.update({cls.name: cls for cls in _POLITICS})
 
+from dyadic.sources.atop_levels import AtopLevels, CuratedTreaties  # noqa: E402  (ATOP levels, curated treaties)
+SOURCES.update({cls.name: cls for cls in (AtopLevels, CuratedTreaties)})
+
+from dyadic.sources import icews as _icews, reported as _reported, vetoes as _vetoes, visits as _visits  # noqa: E402
+SOURCES.update({cls.name: cls for cls in (_vetoes.UnscVetoes, _visits.CeiasLeaderVisits, _icews.IcewsNetify,
+                                          _reported.PressReportedFigures)})  # vetoes, visits, ICEWS, press figures
+
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]
