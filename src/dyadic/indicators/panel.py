@@ -502,7 +502,9 @@ def _suffix_swaps(cols: list[str]) -> dict[str, str]:
 
 #: step -> (sources named in its coverage rows, coverage note)
 EXTERNAL = {
-    "trade": (["cow_trade", "wb_gdp"], "values as reported by the trade indicators; missing outside each source's years"),
+    "trade": (["cow_trade", "imf_dots_all_reporters_1960_2020", "imf_dots_russia_world_2011_2023", "wb_gdp"],
+              "values as reported by the trade indicators (trade_source names each year's source); missing "
+              "outside each source's years"),
     "power": (["cow_nmc", "sipri_milex", "wb_gdp"],
               "values as reported by the power indicators; missing outside each source's years"),
 }

@@ -35,5 +35,7 @@ SOURCES.update({cls.name: cls for cls in (AtopLevels, CuratedTreaties)})
 from dyadic.sources import icews as _icews, reported as _reported, vetoes as _vetoes, visits as _visits  # noqa: E402
 SOURCES.update({cls.name: cls for cls in (_vetoes.UnscVetoes, _visits.CeiasLeaderVisits, _icews.IcewsNetify,
                                           _reported.PressReportedFigures)})  # vetoes, visits, ICEWS, press figures
+from dyadic.sources.dots import ImfDotsAllReporters, ImfDotsRussiaWorld  # noqa: E402  (IMF DOTS to 2020 / 2023)
+SOURCES.update({cls.name: cls for cls in (ImfDotsAllReporters, ImfDotsRussiaWorld)})
 
 __all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]

@@ -158,6 +158,20 @@ def imf_code_map(registry: Registry) -> dict[str, str]:
     return {str(int(k)): c for k, c in zip(st.imf, st.code)}
 
 
+def imf_country_codes(names: pd.Series, registry: Registry, codes: pd.Series | None = None) -> pd.Series:
+    """State codes of IMF countries: by IMF numeric code where the file has one, else by name (registry).
+
+    Returns:
+        A string Series aligned with ``names`` (``<NA>`` for aggregates and anything else unmatched).
+    """
+    by_name = registry.map_codes(names.astype("string"))
+    if codes is None:
+        return by_name
+    imf = imf_code_map(registry)
+    by_code = codes.map(lambda v: imf.get(str(int(v))) if pd.notna(pd.to_numeric(v, errors="coerce")) else None)
+    return by_code.astype("string").fillna(by_name)
+
+
 def dots_wide_to_trade(df: pd.DataFrame, path: Path, source: Source, registry: Registry,
                        row_offset: int = 2) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
     """Turn the IMF DOTS wide export layout (one row per series, one column per year) into ``trade`` rows.
@@ -201,15 +215,8 @@ def dots_wide_to_trade(df: pd.DataFrame, path: Path, source: Source, registry: R
     long = long.assign(value=val.astype("float64"), year=long["year"].astype(str).str.strip().astype(int))
     long = long[long.value.notna()]
 
-    imf = imf_code_map(registry)
-
-    def to_code(codes: pd.Series, names: pd.Series) -> pd.Series:
-        by_code = codes.map(lambda v: imf.get(str(int(v))) if pd.notna(pd.to_numeric(v, errors="coerce")) else None)
-        by_name = registry.map_codes(names.astype("string"))
-        return by_code.astype("string").fillna(by_name)
-
-    rep = to_code(long["Country Code"], long["Country Name"])
-    par = to_code(long["Counterpart Country Code"], long["Counterpart Country Name"])
+    rep = imf_country_codes(long["Country Name"], registry, long["Country Code"])
+    par = imf_country_codes(long["Counterpart Country Name"], registry, long["Counterpart Country Code"])
     unmapped = merge_counts(unmapped_from(long["Country Name"], rep), unmapped_from(long["Counterpart Country Name"], par))
     long = long.assign(reporter=rep, partner=par)
     long = long[(rep.notna() & par.notna()).to_numpy()]
