@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dyadic.cli import StoreOpt, app, emit, friendly, out
+from dyadic.cli import FormatOpt, StoreOpt, app, args, emit, friendly, out
 from dyadic.config import Settings
 from dyadic.errors import RequestError
 
@@ -57,3 +57,47 @@ def panel(
     cov = p.coverage[["column", "first_year", "last_year", "source"]].astype("string").fillna("")
     emit(cov, "table", title=f"coverage of {path.name}")
     out.print(f"{len(p):,} dyad-years written to [bold]{path}[/] (coverage: {path.stem}.coverage.csv)")
+
+
+@app.command()
+@friendly
+def coverage(
+    a: Annotated[str, typer.Argument(help="First state.")],
+    b: Annotated[str, typer.Argument(help="Second state.")],
+    third: Annotated[Optional[str], typer.Option("--third", help="Third party: its pairs with each are shown too.")] = None,
+    from_: Annotated[Optional[int], typer.Option("--from", help="First year.")] = 1946,
+    to: Annotated[Optional[int], typer.Option("--to", help="Last year (default: this year).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Which input reaches which year for a pair: for every panel step the store can add, the first and last
+    year in which it holds a value for the pair, and its source. A year past the last is unknown, not none."""
+    import pandas as pd
+
+    from dyadic.errors import NotIngestedError
+    from dyadic.indicators.panel import ADDERS, create_dyadyears
+    from dyadic.store import Store
+
+    start, end = args.years(from_, to if to is not None else args.last_year(), first=1816)
+    rows = []
+    with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
+        codes = st.registry().resolve_distinct(a, b, *([third] if third else []))
+        pairs = [(codes[0], codes[1])] + ([(codes[0], codes[2]), (codes[1], codes[2])] if third else [])
+        for x, y in pairs:
+            p = create_dyadyears(st, start, end, pairs=[(x, y)])
+            lacking = []
+            for step, add in ADDERS.items():
+                try:
+                    p = add(p, st)
+                except NotIngestedError:
+                    lacking.append(step)
+            cov = p.coverage[~p.coverage.column.isin(["year", "a", "b"])]
+            for source, g in cov.groupby("source", sort=False):
+                rows.append({"pair": f"{x}-{y}", "source": source, "columns": len(g),
+                             "first_year": g.first_year.min(), "last_year": g.last_year.max()})
+            if lacking:
+                rows.append({"pair": f"{x}-{y}", "source": "not ingested: " + ", ".join(lacking), "columns": 0,
+                             "first_year": None, "last_year": None})
+    df = pd.DataFrame(rows).astype({"first_year": "Int32", "last_year": "Int32"})
+    emit(df.astype({"first_year": "string", "last_year": "string"}).fillna("no data") if fmt == "table" else df,
+         fmt, title=f"coverage {start}-{end}: the last year each input holds a value for the pair")

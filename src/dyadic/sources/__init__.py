@@ -1,41 +1,47 @@
-"""Connectors: one module per family of public datasets. ``SOURCES`` lists every connector by name."""
+"""Connectors: one module per family of public datasets. ``SOURCES`` lists every connector by name, in the
+order ``dyadic ingest --all`` reads them (the country registry first: the others map their codes through it).
 
-from dyadic.sources.base import IngestResult, RemoteFile, Source
-from dyadic.sources.registry import CountryCodes, Registry
-from dyadic.sources.unga import UNDigitalLibraryVotes, VoetenVotes
-from dyadic.sources.trade import CensusUsaChinaMonthly, CowTrade, ImfDots
-from dyadic.sources.power import CowNmc, SipriMilex, WorldBankGdp
+A new connector is a module with a :class:`Source` subclass and one entry in ``CONNECTORS``.
+"""
+
 from dyadic.sources.alliances import Alliances
+from dyadic.sources.arms import SipriArmsTransfers
+from dyadic.sources.atop_levels import AtopLevels, CuratedTreaties
+from dyadic.sources.base import IngestResult, RemoteFile, Source
+from dyadic.sources.conflict import CowContiguity, Mids, Rivalries
+from dyadic.sources.dots import ImfDotsAllReporters, ImfDotsRussiaWorld
 from dyadic.sources.exercises import MilitaryExercises
 from dyadic.sources.facts import CuratedFacts
+from dyadic.sources.gdelt import GdeltRawSamples
+from dyadic.sources.gdelt_graph import GdeltDailyCountryGraph
+from dyadic.sources.icews import IcewsNetify
+from dyadic.sources.ideal_points_published import PublishedIdealPoints
+from dyadic.sources.politics import CowIgo, Democracy
+from dyadic.sources.power import CowNmc, SipriMilex, WorldBankGdp
+from dyadic.sources.registry import CountryCodes, Registry
+from dyadic.sources.reported import PressReportedFigures
+from dyadic.sources.trade import CensusUsaChinaMonthly, CowTrade, ImfDots
+from dyadic.sources.unga import UNDigitalLibraryVotes, VoetenVotes
+from dyadic.sources.vetoes import UnscVetoes
+from dyadic.sources.visits import CeiasLeaderVisits
 
-SOURCES: dict[str, type[Source]] = {
-    cls.name: cls for cls in (CountryCodes, VoetenVotes, UNDigitalLibraryVotes)
-}
-SOURCES.update({cls.name: cls for cls in (CowTrade, ImfDots, CensusUsaChinaMonthly, CowNmc, SipriMilex,
-                                          WorldBankGdp)})
-SOURCES.update({cls.name: cls for cls in (Alliances, MilitaryExercises, CuratedFacts)})
-from dyadic.sources.gdelt import GdeltRawSamples  # noqa: E402
-from dyadic.sources.gdelt_graph import GdeltDailyCountryGraph  # noqa: E402
+CONNECTORS: tuple[type[Source], ...] = (
+    CountryCodes,
+    # UN votes and ideal points
+    VoetenVotes, UNDigitalLibraryVotes, PublishedIdealPoints, UnscVetoes,
+    # trade
+    CowTrade, ImfDots, CensusUsaChinaMonthly, ImfDotsAllReporters, ImfDotsRussiaWorld,
+    # capabilities
+    CowNmc, SipriMilex, WorldBankGdp,
+    # obligations, exercises, arms
+    Alliances, AtopLevels, CuratedTreaties, MilitaryExercises, SipriArmsTransfers,
+    # conflict, borders, regimes, IGOs
+    CowContiguity, Mids, Rivalries, Democracy, CowIgo,
+    # events and contacts
+    GdeltRawSamples, GdeltDailyCountryGraph, IcewsNetify, CeiasLeaderVisits,
+    # curated and reported facts (never model inputs)
+    CuratedFacts, PressReportedFigures,
+)
+SOURCES: dict[str, type[Source]] = {cls.name: cls for cls in CONNECTORS}
 
-SOURCES.update({cls.name: cls for cls in (GdeltRawSamples, GdeltDailyCountryGraph)})
-from dyadic.sources.ideal_points_published import PublishedIdealPoints  # noqa: E402
-
-SOURCES[PublishedIdealPoints.name] = PublishedIdealPoints
-from dyadic.sources.conflict import SOURCES as _CONFLICT  # noqa: E402
-
-SOURCES.update({cls.name: cls for cls in _CONFLICT})
-
-from dyadic.sources.politics import SOURCES as _POLITICS  # noqa: E402  (democracy, IGOs, SIPRI arms)
-SOURCES.update({cls.name: cls for cls in _POLITICS})
-
-from dyadic.sources.atop_levels import AtopLevels, CuratedTreaties  # noqa: E402  (ATOP levels, curated treaties)
-SOURCES.update({cls.name: cls for cls in (AtopLevels, CuratedTreaties)})
-
-from dyadic.sources import icews as _icews, reported as _reported, vetoes as _vetoes, visits as _visits  # noqa: E402
-SOURCES.update({cls.name: cls for cls in (_vetoes.UnscVetoes, _visits.CeiasLeaderVisits, _icews.IcewsNetify,
-                                          _reported.PressReportedFigures)})  # vetoes, visits, ICEWS, press figures
-from dyadic.sources.dots import ImfDotsAllReporters, ImfDotsRussiaWorld  # noqa: E402  (IMF DOTS to 2020 / 2023)
-SOURCES.update({cls.name: cls for cls in (ImfDotsAllReporters, ImfDotsRussiaWorld)})
-
-__all__ = ["SOURCES", "IngestResult", "RemoteFile", "Source", "Registry"]
+__all__ = ["SOURCES", "CONNECTORS", "IngestResult", "RemoteFile", "Source", "Registry"]

@@ -269,6 +269,3 @@ class Rivalries(Source):
                  f"state left out; {int((out.endyear == last).sum())} still ongoing at the last year ({last}), "
                  "no end recorded"]
         return IngestResult({"rivalries": out}, unmapped, notes)
-
-
-SOURCES: tuple[type[Source], ...] = (CowContiguity, Mids, Rivalries)

@@ -28,7 +28,6 @@ import pandas as pd
 
 from dyadic.errors import SourceFormatError
 from dyadic.sources.alliances import checked_ints, cow_codes
-from dyadic.sources.arms import SipriArmsTransfers
 from dyadic.sources.base import IngestResult, RemoteFile, Source
 from dyadic.sources.mapping import drop_collisions
 from dyadic.sources.registry import PEACESCIENCER_COMMIT, Registry, read_rda
@@ -237,7 +236,3 @@ class CowIgo(Source):
         out, more = one_per_key(out, ["year", "a", "b"], s1 | s2, "cow_igo_ndy")
         notes.extend(more)
         return out
-
-
-#: this module's connectors and :mod:`dyadic.sources.arms`'s, for ``dyadic.sources.SOURCES``
-SOURCES: tuple[type[Source], ...] = (Democracy, CowIgo, SipriArmsTransfers)
