@@ -608,3 +608,4 @@ from dyadic.indicators import conflict as _conflict  # noqa: E402,F401  (adds co
 from dyadic.indicators import arms as _arms, politics as _politics  # noqa: E402,F401  (democracy, igos, arms)
 from dyadic.indicators import diplomacy as _diplomacy, icews as _icews  # noqa: E402,F401  (vetoes, visits, icews)
 from dyadic.indicators import obligations as _obligations  # noqa: E402,F401  (adds obligations: ATOP levels + curated)
+from dyadic.indicators import ideal as _ideal  # noqa: E402,F401  (adds ideal: published BSV ideal points)
