@@ -13,7 +13,7 @@ from dyadic.framework.nature import LABELS, _and, asymmetry, classify, label_sta
 from framework_support import framework_store
 
 NAMES = ["defence_pledge", "other_pledge", "capability_asymmetry", "dependence_asymmetry", "deference",
-         "no_alternative", "top_decile_drivers", "hostile_events"]
+         "no_alternative", "top_decile_drivers", "strategic_rivalry", "recurrent_disputes", "hostile_events"]
 
 
 @pytest.fixture(scope="module")

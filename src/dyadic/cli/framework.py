@@ -66,9 +66,15 @@ def nature(
     from_: FromOpt = None, to: ToOpt = None,
     config: ConfigOpt = None, fmt: FormatOpt = "table", store: StoreOpt = None,
 ) -> None:
-    """The label of the relationship by year (alliance, entente, client, strategic partnership, rivalry,
-    ordinary) with the criteria behind it, and the asymmetry index."""
-    from dyadic.framework.nature import asymmetry, classify, classify_years, widening
+    """The label of the relationship by year (alliance, rivalry, entente, client, strategic partnership,
+    ordinary, or undetermined when inputs are not measured) with what it rests on, and the asymmetry index."""
+    from dyadic.framework.nature import (
+        asymmetry,
+        classify,
+        classify_years,
+        missing_inputs,
+        widening,
+    )
 
     args.years(from_, to)
     args.year(year, "--year")
@@ -79,11 +85,17 @@ def nature(
             c = classify(st, ds, a, b, year)
             emit(c.table(), fmt, title=f"{a}-{b} {year}: {c.label}" + (" (provisional: " + ", ".join(
                 c.undetermined_by) + " unknown)" if c.provisional else ""))
+            if fmt == "table":
+                out.print(f"rests on: {c.basis}")
+                for note in c.notes:
+                    out.print(f"note: {note}")
             return
         labels = classify_years(st, ds, a, b)
         asy = asymmetry(ds, a, b)
         emit(labels.merge(asy, on="year", how="left"), fmt, title=f"nature of the relationship {a}-{b}")
         if fmt == "table":
+            for note in missing_inputs(st):
+                out.print(f"note: {note}")
             w = widening(asy, ds.config.nature["asym_window"], ds.config.nature["asym_slope"])
             out.print(f"asymmetry index: {w['verdict']} (slope {w['slope']:+.4f} a year over {w['years']})")
 

@@ -2,31 +2,50 @@
 
 Labels, in priority order (``[nature]`` in ``data/drivers.toml``; docs/methods/nature.md):
 
-- ``alliance``: a defence or offence pledge in force (ATOP, either side);
-- ``entente``: non-aggression, neutrality or consultation pledges only;
+- ``alliance``: a defence or offence pledge in force, either side (obligations: ATOP member spells carried
+  past 2018 plus cited later treaties; a pledge shared only through multilateral instruments weighs less);
+- ``rivalry``: a Thompson-Dreyer strategic rivalry (carried past 2010 when ongoing), recurrent militarized
+  disputes (MIDs), or more conflictual than cooperative event coverage;
+- ``entente``: non-aggression, neutrality or consultation pledges only, shared through a bilateral instrument;
 - ``client``: extreme asymmetry of capability *and* of trade dependence, deference in UN votes (the weaker
   votes with the stronger where the stronger departs from the Assembly's majority), and no comparable
   alternative trade partner for the weaker side;
 - ``strategic_partnership``: several drivers in the top decile of dyads, without a defence pledge;
-- ``rivalry``: more conflictual than cooperative event coverage;
-- ``ordinary``: none of the above.
+- ``ordinary``: none of the above, every one of them ruled out;
+- ``undetermined``: none holds and some cannot be decided because their inputs are not measured that year.
 
 Every criterion is True, False or unknown (its inputs are missing). A label holds when all its criteria
 are True. The label of a year is the first that holds; it is *provisional* when a label before it is
-unknown rather than ruled out, and those labels are named.
+unknown rather than ruled out, and those labels are named. Each verdict says what it rests on and as of when.
+Without the obligation or conflict sources the classifier falls back to ATOP's dyad-years and event coverage
+and says which ingest would improve the answer (:func:`missing_inputs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from dyadic.framework.drivers import DRIVERS, DriverScores
+from dyadic.errors import NotIngestedError
+from dyadic.framework.drivers import DRIVERS, GRAPH, DriverScores
+from dyadic.indicators import conflict, obligations
 from dyadic.store import Store
 
-LABELS = ("alliance", "entente", "client", "strategic_partnership", "rivalry", "ordinary")
+ORDER = ("alliance", "rivalry", "entente", "client", "strategic_partnership", "ordinary")
+UNDETERMINED = "undetermined"
+LABELS = (*ORDER, UNDETERMINED)
+OBLIGATION_SOURCES = (obligations.LEVELS, obligations.CURATED)
+#: the criteria each label reads (for the reason a label cannot be decided and what a verdict rests on)
+LABEL_CRITERIA = {
+    "alliance": ("defence_pledge",),
+    "rivalry": ("strategic_rivalry", "recurrent_disputes", "hostile_events"),
+    "entente": ("other_pledge", "defence_pledge"),
+    "client": ("capability_asymmetry", "dependence_asymmetry", "deference", "no_alternative"),
+    "strategic_partnership": ("top_decile_drivers", "defence_pledge"),
+    "ordinary": (),
+}
 
 
 def _tv(x) -> bool | None:
@@ -48,13 +67,35 @@ def _not(x: bool | None) -> bool | None:
     return None if x is None else not x
 
 
+def _any(*xs: bool | None) -> bool | None:
+    if any(x is True for x in xs):
+        return True
+    if xs and all(x is False for x in xs):
+        return False
+    return None
+
+
 @dataclass
 class Criterion:
+    """One criterion of one pair-year.
+
+    ``basis`` says what the value stands on (or why it is unknown) and ``as_of`` the year of that evidence.
+    ``measured`` is False when the criterion's source is not ingested or does not reach the year; a rivalry
+    criterion that is not measured is left out of the rivalry rule instead of making it unknown.
+    """
+
     name: str
     holds: bool | None
     value: float | str | None
     threshold: str
     rule: str
+    basis: str = ""
+    as_of: int | None = None
+    measured: bool = True
+
+    def describe(self) -> str:
+        when = f" (as of {self.as_of})" if self.as_of is not None else ""
+        return f"{self.basis or f'{self.name} = {self.value}'}{when}"
 
 
 def deference(store: Store, weak: str, strong: str) -> pd.DataFrame:
@@ -109,6 +150,140 @@ def _alternative(ds: DriverScores, weak: str, strong: str, year: int) -> tuple[f
     return float(t[strong] / others.max()), str(others.idxmax())
 
 
+def _span(ds: DriverScores, year: int) -> tuple[int, int]:
+    """The years the scores cover (and ``year``): the range the pair-independent tables are built for once."""
+    ys = ds.data.year
+    return (min(int(ys.min()), year), max(int(ys.max()), year)) if len(ys) else (year, year)
+
+
+def _graph_covers(store: Store, year: int) -> bool:
+    from dyadic.framework.drivers import _graph_years
+
+    if not store.has_source(GRAPH):
+        return False
+    span = store.cached(("nature.graph_years",), lambda: _graph_years(store))
+    return span is not None and span[0] <= year <= span[1]
+
+
+def _lookup(table: pd.DataFrame, a: str, b: str, year: int) -> pd.Series | None:
+    try:
+        return table.loc[(a, b, year)]
+    except KeyError:
+        return None
+
+
+def _flag(row: pd.Series, *cols: str) -> bool | None:
+    """Any of the 0/1 columns set; unknown when none is set and some is missing."""
+    vals = [row[c] for c in cols]
+    if any(v is not pd.NA and pd.notna(v) and v == 1 for v in vals):
+        return True
+    return None if any(v is pd.NA or pd.isna(v) for v in vals) else False
+
+
+def _pledge_basis(kind: str, basis: str) -> str:
+    """"defence pledge in force at ATOP's last year (2018), ..." / "defence pledge (curated: <treaty>)"."""
+    return "; ".join(f"{kind} {part}" if part.startswith("in force") else f"{kind} ({part})"
+                     for part in basis.split("; "))
+
+
+def _pledges(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, year: int) -> list[Criterion]:
+    """``defence_pledge`` and ``other_pledge`` from the obligations indicator (carried past ATOP's last year).
+
+    Weight rule (``[nature]``): a pledge shared through a bilateral instrument weighs 1, one shared only
+    through multilateral instruments ``multilateral_weight``; an alliance needs ``alliance_min_weight``, an
+    entente ``entente_min_weight``. Bilateral is the dyad-year's flag (some shared instrument is bilateral).
+    """
+    table = store.cached(("nature.obligations", *span), lambda: obligations.obligation_dyad_years(
+        store, *span, carry_forward=True).set_index(["a", "b", "year"]).sort_index())
+    first, last = obligations.atop_years(store)
+    row = _lookup(table, a, b, year)
+    rules = ((f"defence or offence pledge in force, either side (ATOP member spells, carried past {last}, "
+              "and cited later treaties)"),
+             "non-aggression, consultation or neutrality pledge in force, through a bilateral instrument")
+    if row is None:
+        if first <= year <= last:  # ATOP reports no shared instrument
+            return [Criterion("defence_pledge", False, 0, "= 1", rules[0], "no shared alliance (ATOP 5.1)", year),
+                    Criterion("other_pledge", False, "none", "any", rules[1], "no shared alliance (ATOP 5.1)", year)]
+        why = (f"not measured: no carried or cited instrument after ATOP's last year ({last})" if year > last
+               else f"not measured: ATOP starts in {first}")
+        return [Criterion("defence_pledge", None, None, "= 1", rules[0], why, measured=False),
+                Criterion("other_pledge", None, None, "any", rules[1], why, measured=False)]
+    bilateral = row["bilateral"] == 1
+    weight = 1.0 if bilateral else float(cfg["multilateral_weight"])
+    reach = "bilateral" if bilateral else "multilateral only"
+    as_of = int(row["as_of"])
+    dfn = _flag(row, "defense", "offense")
+    held = [p for p in ("nonagg", "consult", "neutral") if _flag(row, p)]
+    other = _flag(row, "nonagg", "consult", "neutral")
+    return [
+        Criterion("defence_pledge", None if dfn is None else dfn and weight >= cfg["alliance_min_weight"],
+                  None if dfn is None else f"{int(dfn)} ({reach}, weight {weight:g})",
+                  f"= 1 at weight >= {cfg['alliance_min_weight']:g}", rules[0],
+                  _pledge_basis("defence pledge" if dfn else "no defence pledge", row["basis"]), as_of),
+        Criterion("other_pledge", None if other is None else other and weight >= cfg["entente_min_weight"],
+                  None if other is None else "+".join(held) + f" ({reach}, weight {weight:g})" if held
+                  else "none", f"any at weight >= {cfg['entente_min_weight']:g}", rules[1],
+                  _pledge_basis("+".join(held) or "no other pledge", row["basis"]), as_of),
+    ]
+
+
+def _atop_pledges(num) -> list[Criterion]:
+    """The fallback: ATOP's dyad-year pledges from the driver panel (they end in ATOP's last year)."""
+    why = f"ATOP dyad-years only; run 'dyadic ingest {' '.join(OBLIGATION_SOURCES)}' to carry pledges past 2018"
+    dfn, off = num("atop_defense"), num("atop_offense")
+    pledge = None if np.isnan(dfn) or np.isnan(off) else bool(dfn or off)
+    others = [num(c) for c in ("atop_nonagg", "atop_consult", "atop_neutral")]
+    other = None if any(np.isnan(o) for o in others) else bool(max(others))
+    return [Criterion("defence_pledge", pledge, None if pledge is None else int(pledge), "= 1",
+                      "ATOP defence or offence pledge in force, either side (ATOP to 2018)", why),
+            Criterion("other_pledge", other, None if other is None else "+".join(
+                n for n, o in zip(("nonagg", "consult", "neutral"), others) if o) or "none", "any",
+                "ATOP non-aggression, consultation or neutrality pledge in force", why)]
+
+
+def _rivalries(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, year: int) -> list[Criterion]:
+    """``strategic_rivalry`` (Thompson-Dreyer, carried past its last year) and ``recurrent_disputes`` (MIDs)."""
+    out = []
+    rule = "Thompson-Dreyer strategic rivalry in force (carried past its last year when ongoing then)"
+    if not store.has_source(conflict.RIVALRIES):
+        out.append(Criterion("strategic_rivalry", None, None, "= 1", rule,
+                             f"not ingested: run 'dyadic ingest {conflict.RIVALRIES}'", measured=False))
+    else:
+        lo, hi = conflict.rivalry_years(store)
+        td = store.cached(("nature.rivalries", *span), lambda: conflict.rivalry_dyad_years(
+            store, *span, carry_to=span[1]).set_index(["a", "b", "year"]).sort_index())
+        r = _lookup(td, a, b, year)
+        if r is not None:
+            how = "Thompson-Dreyer" if year <= hi else conflict.carry_label(store)
+            out.append(Criterion("strategic_rivalry", True, f"{r['td_rival_types']} (no. {r['td_rivalry_id']})",
+                                 "= 1", rule, f"strategic rivalry: {how}", int(r["td_as_of"])))
+        elif lo <= year <= hi:
+            out.append(Criterion("strategic_rivalry", False, 0, "= 1", rule, "no rivalry (Thompson-Dreyer)", year))
+        else:  # a rivalry begun after the data end would not be in them
+            out.append(Criterion("strategic_rivalry", None, None, "= 1", rule,
+                                 f"not measured: Thompson-Dreyer ends in {hi}", measured=False))
+    n_min, window, dataset = cfg["rivalry_mid_disputes"], cfg["rivalry_mid_window"], cfg["rivalry_mid_dataset"]
+    rule = (f"distinct militarized disputes in the {window} years to the year "
+            f"({conflict.MID_DATASETS[dataset]}; Diehl & Goertz enduring rivalry)")
+    if not store.has_source(conflict.MIDS):
+        out.append(Criterion("recurrent_disputes", None, None, f">= {n_min}", rule,
+                             f"not ingested: run 'dyadic ingest {conflict.MIDS}'", measured=False))
+        return out
+    lo, hi = conflict.mid_years(store, dataset)
+    first = year - window + 1
+    if year > hi or first < lo:
+        out.append(Criterion("recurrent_disputes", None, None, f">= {n_min}", rule,
+                             f"not measured: {conflict.MID_DATASETS[dataset]} covers {lo}-{hi}, not {first}-{year}",
+                             measured=False))
+        return out
+    mids = store.cached(("nature.mids", dataset), lambda: conflict.mid_dyad_years(store, dataset))
+    hit = mids[(mids.a == a) & (mids.b == b) & mids.year.between(first, year)]
+    n = len({d for s in hit.mid_dispnums for d in s.split("; ") if d})
+    out.append(Criterion("recurrent_disputes", n >= n_min, n, f">= {n_min}", rule,
+                         f"{n} militarized disputes in {first}-{year} ({conflict.MID_DATASETS[dataset]})", year))
+    return out
+
+
 def criteria(store: Store, ds: DriverScores, a: str, b: str, year: int) -> list[Criterion]:
     """Every criterion of the classifier for one pair in one year, with its value and threshold."""
     cfg = ds.config.nature
@@ -124,16 +299,10 @@ def criteria(store: Store, ds: DriverScores, a: str, b: str, year: int) -> list[
         v = row.get(c)
         return float(v) if v is not None and pd.notna(v) else float("nan")
 
-    dfn, off = num("atop_defense"), num("atop_offense")
-    pledge = None if np.isnan(dfn) or np.isnan(off) else bool(dfn or off)
-    out.append(Criterion("defence_pledge", pledge, None if pledge is None else int(pledge), "= 1",
-                         "ATOP defence or offence pledge in force, either side (ATOP to 2018)"))
-    others = [num(c) for c in ("atop_nonagg", "atop_consult", "atop_neutral")]
-    other = None if any(np.isnan(o) for o in others) else bool(max(others))
-    out.append(Criterion("other_pledge", other, None if other is None else "+".join(
-        n for n, o in zip(("nonagg", "consult", "neutral"), others) if o) or "none", "any",
-        "ATOP non-aggression, consultation or neutrality pledge in force"))
-
+    if all(store.has_source(x) for x in OBLIGATION_SOURCES):
+        out += _pledges(store, cfg, _span(ds, year), row["a"], row["b"], year)
+    else:
+        out += _atop_pledges(num)
     strong, weak, ratio, measure = _stronger(row, row.get("a", a), row.get("b", b))
     cap = None if np.isnan(ratio) else ratio >= cfg["client_capability_ratio"]
     out.append(Criterion("capability_asymmetry", cap, None if np.isnan(ratio) else round(ratio, 2),
@@ -149,7 +318,10 @@ def criteria(store: Store, ds: DriverScores, a: str, b: str, year: int) -> list[
                          None if dep is None else f"{dep_w:.3f} vs {dep_s:.3f}",
                          f"weaker >= {cfg['client_dependence_min']} and >= {cfg['client_dependence_ratio']}x stronger",
                          f"share of {weak}'s trade with {strong} vs share of {strong}'s with {weak}"))
-    dfr = deference(store, weak, strong)
+    try:
+        dfr = deference(store, weak, strong)
+    except NotIngestedError:  # votes are one input among many: without them deference is unknown
+        dfr = pd.DataFrame({"year": [], "follow": [], "departs": []})
     hit = dfr[dfr.year == year]
     if hit.empty:
         defer, dv = None, None
@@ -178,23 +350,63 @@ def criteria(store: Store, ds: DriverScores, a: str, b: str, year: int) -> list[
                          "drivers of cooperation in the top decile of dyads that year"))
     hs = num("ev_hostile_share")
     hostile = None if np.isnan(hs) else hs >= cfg["rivalry_hostile_share"]
+    out += _rivalries(store, cfg, _span(ds, year), row["a"], row["b"], year)
     out.append(Criterion("hostile_events", hostile, None if np.isnan(hs) else round(hs, 3),
                          f">= {cfg['rivalry_hostile_share']}",
-                         "conflictual share of the pair's GDELT daily-graph coverage (2018-2024)"))
+                         "conflictual share of the pair's GDELT daily-graph coverage (2018-2024)",
+                         basis="" if hostile is None else f"GDELT hostile share {hs:.3f}",
+                         as_of=None if hostile is None else year, measured=_graph_covers(store, year)))
     return out
 
 
 def label_status(cr: dict[str, Criterion]) -> dict[str, bool | None]:
-    """Whether each label's criteria all hold (three-valued)."""
+    """Whether each label's criteria all hold (three-valued).
+
+    Rivalry holds when any of its measured criteria holds and is ruled out when all measured ones fail; a
+    criterion whose source does not reach the year is left out, and with none measured rivalry is unknown.
+    """
     h = {k: v.holds for k, v in cr.items()}
     return {
         "alliance": h["defence_pledge"],
+        "rivalry": _any(*(cr[n].holds for n in LABEL_CRITERIA["rivalry"] if cr[n].measured)),
         "entente": _and(h["other_pledge"], _not(h["defence_pledge"])),
         "client": _and(h["capability_asymmetry"], h["dependence_asymmetry"], h["deference"], h["no_alternative"]),
         "strategic_partnership": _and(_not(h["defence_pledge"]), h["top_decile_drivers"]),
-        "rivalry": h["hostile_events"],
         "ordinary": True,
     }
+
+
+def missing_inputs(store: Store) -> list[str]:
+    """Which ingest would improve the classifier's answers (empty when every input source is there)."""
+    notes = []
+    absent = [s for s in OBLIGATION_SOURCES if not store.has_source(s)]
+    if absent:
+        notes.append(f"alliance pledges read from ATOP's dyad-years, which end in 2018: run 'dyadic ingest "
+                     f"{' '.join(absent)}' to carry them forward and add cited later treaties")
+    absent = [s for s in (conflict.RIVALRIES, conflict.MIDS) if not store.has_source(s)]
+    if absent:
+        notes.append(f"rivalry read without {' or '.join(absent)}: run 'dyadic ingest {' '.join(absent)}' "
+                     "for rivalries and disputes before the event data begin")
+    return notes
+
+
+def _verdict(label: str, cr: dict[str, Criterion], unknown: list[str], year: int) -> str:
+    """What the label of the year rests on, as of when; for ``undetermined`` why it cannot be decided."""
+    if label == UNDETERMINED:
+        why = []
+        for lab in unknown:
+            open_ = [f"{c.name}: {c.basis or 'inputs missing'}" for c in map(cr.get, LABEL_CRITERIA[lab])
+                     if c.holds is None]
+            why.append(f"{lab} ({'; '.join(open_)})")
+        return f"{UNDETERMINED} in {year}: cannot decide " + ", ".join(why)
+    if label == "ordinary":
+        return f"ordinary: every other label ruled out in {year}"
+    names = LABEL_CRITERIA[label]
+    if label == "rivalry":
+        names = tuple(n for n in names if cr[n].holds)
+    elif label in ("alliance", "entente"):
+        names = names[:1]
+    return f"{label}: " + "; ".join(cr[n].describe() for n in names)
 
 
 @dataclass
@@ -205,19 +417,22 @@ class Classification:
     undetermined_by: list[str]
     also: list[str]
     criteria: list[Criterion]
+    basis: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"year": self.year, "criterion": c.name,
                               "holds": "unknown" if c.holds is None else ("yes" if c.holds else "no"),
                               "value": "" if c.value is None else str(c.value), "threshold": c.threshold,
-                              "rule": c.rule} for c in self.criteria])
+                              "rule": c.rule, "basis": c.basis, "as_of": "" if c.as_of is None else str(c.as_of)}
+                             for c in self.criteria])
 
 
 def classify(store: Store, ds: DriverScores, a: str, b: str, year: int) -> Classification:
     """The label of a pair in a year, with every criterion behind it (see the module docs)."""
     cr = {c.name: c for c in criteria(store, ds, a, b, year)}
     status = label_status(cr)
-    order = ds.config.nature.get("order", list(LABELS))
+    order = ds.config.nature.get("order", list(ORDER))
     unknown = []
     label = "ordinary"
     for name in order:
@@ -227,20 +442,24 @@ def classify(store: Store, ds: DriverScores, a: str, b: str, year: int) -> Class
             break
         if s is None:
             unknown.append(name)
+    if label == "ordinary" and unknown:  # "ordinary" claims every label was ruled out
+        label = UNDETERMINED
     also = [n for n in order if status[n] is True and n not in (label, "ordinary")]
-    return Classification(year, label, bool(unknown), unknown, also, list(cr.values()))
+    return Classification(year, label, bool(unknown), unknown, also, list(cr.values()),
+                          _verdict(label, cr, unknown, year), missing_inputs(store))
 
 
 def classify_years(store: Store, ds: DriverScores, a: str, b: str, start: int | None = None,
                    end: int | None = None) -> pd.DataFrame:
-    """:func:`classify` for every year of the scores: ``year, label, provisional, undetermined_by, also``."""
+    """:func:`classify` for every year of the scores: ``year, label, provisional, undetermined_by, also, basis``."""
     years = sorted(ds.rows(a, b).year.unique())
     years = [y for y in years if (start is None or y >= start) and (end is None or y <= end)]
     rows = []
     for y in years:
         c = classify(store, ds, a, b, int(y))
         rows.append({"year": int(y), "label": c.label, "provisional": c.provisional,
-                     "undetermined_by": ", ".join(c.undetermined_by), "also": ", ".join(c.also)})
+                     "undetermined_by": ", ".join(c.undetermined_by), "also": ", ".join(c.also),
+                     "basis": c.basis})
     return pd.DataFrame(rows)
 
 
