@@ -274,3 +274,38 @@ def test_url_rule_reads_every_row_and_reports_both_filters(gdelt_store, tmp_path
         "SELECT count(*) - count(DISTINCT (SOURCEURL, SQLDATE, Actor1Code, Actor2Code, EventCode)) FROM "
         + read_csv_sql(src, GDELT2_COLUMNS)).fetchone()[0]
     assert f"another id': {n_url:,} rows removed" in notes
+
+
+def test_event_files_go_through_the_one_ingest_door(gdelt_store, tmp_path):
+    """Same files, same rule and filters: unchanged, not read again; other filters: ingested again; the
+    recorded checksums are BLAKE3 (the source's own algorithm) in the same provenance record as any source."""
+    import json
+
+    def events() -> int:
+        return gdelt_store.con.execute("SELECT count(*) FROM events WHERE source = 'gdelt_door'").fetchone()[0]
+
+    files = [source_dir("gdelt_raw_samples") / V2]
+    first = ingest_gdelt(gdelt_store, files, name="gdelt_door")
+    n_first = events()
+    again = ingest_gdelt(gdelt_store, files, name="gdelt_door")
+    stricter = ingest_gdelt(gdelt_store, files, name="gdelt_door", filters=Filters(min_sources=2))
+    assert (first.status, again.status, stricter.status) == ("ingested", "unchanged", "ingested")
+    assert again.rows == 0 and 0 < events() < n_first
+    rec = gdelt_store.con.execute("SELECT files, sha256 FROM sources WHERE name = 'gdelt_door'").fetchone()
+    [entry] = json.loads(rec[0]).values()
+    assert len(entry["blake3"]) == 64 and rec[1].startswith("blake3:") and "min_sources=2" in rec[1]
+    gdelt_store.con.execute("DELETE FROM events WHERE source = 'gdelt_door'")
+    gdelt_store.con.execute("DELETE FROM sources WHERE name = 'gdelt_door'")
+
+
+def test_an_events_source_reads_without_a_store(gdelt_store):
+    """GdeltEvents.read (the events as a stream, outside any store) runs on files it is given."""
+    from dyadic.sources.gdelt import GdeltEvents
+
+    src = GdeltEvents([source_dir("gdelt_raw_samples") / V2])
+    res = src.read(src.locate(None), gdelt_store.registry())
+    n = sum(b.num_rows for b in res.tables["events"])
+    src._scan.close()
+    stored = gdelt_store.con.execute("SELECT count(*) FROM events WHERE source = 'gdelt_raw_samples' "
+                                     "AND dataset = 'gdelt2'").fetchone()[0]
+    assert n == stored > 0

@@ -23,7 +23,7 @@ import pandas as pd
 from dyadic.config import Settings
 from dyadic.errors import DyadicError, NotIngestedError, SourceFormatError
 from dyadic.sources import SOURCES, Registry, Source
-from dyadic.sources.base import IngestResult, sha256_of
+from dyadic.sources.base import IngestResult, checksum_of
 
 SOURCES_DDL = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -291,24 +291,48 @@ def ingest(store: Store, settings: Settings, names: Iterable[str], force: bool =
         names = ["country_codes", *names]
     summaries = []
     task = progress.add_task("ingest", total=len(ingest_order(names))) if progress else None
-    registry = None
     for name in ingest_order(names):
-        source = SOURCES[name]()
         if progress:
             progress.update(task, description=f"ingest {name}")
-        paths = source.locate(settings, download=download)
-        files = {f: {"path": str(p), "sha256": sha256_of(p), "bytes": p.stat().st_size} for f, p in paths.items()}
-        digest = "+".join(files[f]["sha256"] for f in sorted(files))
-        if not force and store.recorded_sha(name) == digest:
-            summaries.append(IngestSummary(name, "unchanged", 0))
-        else:
-            if source.needs_registry and registry is None:
-                registry = store.registry()
-            result = source.read(paths, registry)
-            rows = store.replace_source(source, result.tables, files, digest, result.unmapped, result.notes)
-            summaries.append(IngestSummary(name, "ingested", rows, result.unmapped, result.notes))
-            if name == "country_codes":
-                registry = None
+        summaries.append(ingest_source(store, SOURCES[name](), settings, force=force, download=download,
+                                       progress=progress))
         if progress:
             progress.advance(task)
     return summaries
+
+
+def ingest_source(store: Store, source: Source, settings: Settings | None, force: bool = False,
+                  download: bool = True, progress=None) -> IngestSummary:
+    """Ingest one source: the one door every source goes through (files found, checksummed by the source's
+    algorithm, skipped when they and the source's fingerprint match what is recorded, then written in one
+    transaction by :meth:`Source.write`).
+
+    Args:
+        store: an open, writable store.
+        source: the connector (an instance: event sources carry their files, rule and filters).
+        settings: where its files are found; None for a source that was given its files.
+        force: re-ingest even when nothing changed.
+        download: allow downloading missing files.
+        progress: an optional ``rich.progress.Progress``, handed to sources that report on it.
+    """
+    paths = source.locate(settings, download=download)
+    algorithm = source.checksum
+    files = {f: {"path": str(p), algorithm: checksum_of(p, algorithm), "bytes": p.stat().st_size}
+             for f, p in paths.items()}
+    parts = [str(files[f].get(algorithm) or files[f]["bytes"]) for f in sorted(files)]
+    digest = ("" if algorithm == "sha256" else f"{algorithm}:") + "+".join(parts)
+    if source.fingerprint():
+        digest += "|" + source.fingerprint()
+    if not force and store.recorded_sha(source.name) == digest:
+        return IngestSummary(source.name, "unchanged", 0)
+    registry = store.registry() if source.needs_registry else None
+    source.progress = progress
+    result = None
+
+    def write(con):
+        nonlocal result
+        result = source.write(con, paths, registry)
+        return result
+
+    rows = store.rewrite_source(source, write, lambda: (files, digest))
+    return IngestSummary(source.name, "ingested", rows, result.unmapped, result.notes)

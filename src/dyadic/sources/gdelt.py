@@ -281,53 +281,114 @@ def format_error(exc: duckdb.Error, shown: Path, skip_hint: bool = True) -> Sour
         f"{shown}: {where}: {what}. The file is truncated or corrupt: download it again from {HOMEPAGE}{hint}.")
 
 
-class GdeltRawSamples(Source):
+#: DuckDB memory limits while an events source is ingested: the store's connection (it writes the events)
+#: and the scan's own (it reads the files).
+STORE_MEMORY = "128MB"
+SCAN_MEMORY = "384MB"
+
+
+class _StoreSink:
+    """State-to-state events into the store's ``events`` table, on the connection of the ingest transaction."""
+
+    def __init__(self, con, source: str):
+        self.con, self.source = con, source
+
+    def write(self, scan_con, query: str) -> int:
+        batches = scan_con.execute(query).fetch_record_batch(1 << 17)  # noqa: F841 (read by name below)
+        return self.con.execute("INSERT INTO events BY NAME SELECT * FROM batches").fetchone()[0]
+
+    def clear(self) -> None:
+        self.con.execute("DELETE FROM events WHERE source = ?", [self.source])
+
+
+class EventSource(Source):
+    """What GDELT sources share: the event schema, an actor rule and filters, BLAKE3 checksums, and a
+    :meth:`write` that scans the files on a connection of its own and puts each chunk's state-to-state events
+    straight into the store's table, inside the ingest transaction (the input can be hundreds of GB)."""
+
+    citation = CITATION
+    licence = LICENCE
+    homepage = HOMEPAGE
+    schema = EVENT_SCHEMA
+    checksum = "blake3"
+    rule: ActorRule = ActorRule()
+    filters: Filters = Filters()
+    progress = None
+
+    def fingerprint(self) -> str:
+        return f"{self.rule}|{self.filters}"
+
+    def event_paths(self, paths: dict[str, Path]) -> list[Path]:
+        return list(paths.values())
+
+    def read(self, paths: dict[str, Path], registry: Registry | None) -> IngestResult:
+        """The events as an Arrow stream, outside any store (the scan stays open in ``self._scan`` until the
+        stream is consumed)."""
+        from dyadic.sources.gdelt_scan import EventScan, scan_files
+
+        self._scan = EventScan()
+        return scan_files(self.event_paths(paths), registry, self.name, self.rule, self.filters, scan=self._scan)
+
+    def write(self, con, paths: dict[str, Path], registry: Registry | None) -> IngestResult:
+        from dyadic.sources.gdelt_scan import EventScan
+
+        # Row order carries no meaning: without it DuckDB inserts in parallel. The store's own memory limit
+        # (DuckDB's default: most of the RAM) would let its buffer pool grow with the input; while it ingests
+        # it is held to STORE_MEMORY, so the peak stays flat whatever the input size.
+        order, limit = con.execute("SELECT current_setting('preserve_insertion_order'), "
+                                   "current_setting('memory_limit')").fetchone()
+        con.execute(f"SET preserve_insertion_order = false; SET memory_limit = '{STORE_MEMORY}'")
+        scan = EventScan(memory_limit=SCAN_MEMORY)
+        try:
+            return scan.run(self.event_paths(paths), registry, self.name, self.rule, self.filters, self.progress,
+                            sink=_StoreSink(con, self.name))
+        finally:
+            scan.close()
+            con.execute(f"SET preserve_insertion_order = {str(bool(order)).lower()}; SET memory_limit = '{limit}'")
+
+
+class GdeltRawSamples(EventSource):
     """The staged real GDELT samples: one 2.0 15-minute export and a 710-row 1.0 sample."""
 
     name = "gdelt_raw_samples"
     title = "GDELT event exports (one 2.0 15-minute file; 710 rows of 1.0)"
     version = "2.0 export 20191024143000; 1.0 rows added 2013-02-03..2016-07-28"
-    citation = CITATION
-    licence = LICENCE
-    homepage = HOMEPAGE
     files = (
         RemoteFile("20191024143000.export.CSV", "http://data.gdeltproject.org/gdeltv2/20191024143000.export.CSV.zip"),
         RemoteFile("gdelt_v1_events_sample_710rows.tsv",
                    "https://raw.githubusercontent.com/reed9999/gdelt-demo/61494a440c74df3b8f09bdb4a84744a3b3ce2c50/"
                    "data_related/sample_data/events.csv"),
     )
-    schema = EVENT_SCHEMA
-    rule = ActorRule()
-    filters = Filters()
 
-    def read(self, paths: dict[str, Path], registry: Registry | None) -> IngestResult:
-        from dyadic.sources.gdelt_scan import EventScan, scan_files
-
-        self._scan = EventScan()  # kept open until the store has consumed the event stream
-        return scan_files([paths[f.name] for f in self.files if f.name in paths], registry, self.name,
-                          self.rule, self.filters, scan=self._scan)
+    def event_paths(self, paths: dict[str, Path]) -> list[Path]:
+        return [paths[f.name] for f in self.files if f.name in paths]
 
 
-class GdeltEvents(Source):
-    """GDELT event files downloaded with ``dyadic gdelt download`` (or put) in the cache folder ``gdelt_events/``.
+class GdeltEvents(EventSource):
+    """GDELT event files downloaded with ``dyadic gdelt download`` (or put) in the cache folder ``gdelt_events/``,
+    or any files given (``dyadic gdelt ingest PATHS``), ingested under this source name or another.
 
-    ``dyadic gdelt ingest PATHS`` ingests any other files under this source name.
+    Args:
+        paths: the files (a list, a folder or a glob); None for the cache folder.
+        rule: actor mapping rule.
+        filters: quality filters.
+        name: the source name the rows are kept under (re-ingesting it replaces them).
+        checksum: ``blake3``, or ``size`` to record only sizes (saves a pass over very large inputs).
     """
 
     name = "gdelt_events"
     title = "GDELT event exports (1.0 daily / 2.0 15-minute files)"
     version = "files as listed in the ingest record"
-    citation = CITATION
-    licence = LICENCE
-    homepage = HOMEPAGE
     files = ()
-    schema = EVENT_SCHEMA
 
     def __init__(self, paths: Iterable[str | Path] | str | None = None, rule: ActorRule = ActorRule(),
-                 filters: Filters = Filters()):
+                 filters: Filters = Filters(), name: str | None = None, checksum: str = "blake3"):
         self.paths = paths
         self.rule = rule
         self.filters = filters
+        if name:
+            self.name = name
+        self.checksum = checksum
 
     def locate(self, settings, download: bool = True, fetch=None) -> dict[str, Path]:
         if self.paths is not None:
@@ -341,12 +402,6 @@ class GdeltEvents(Source):
                     "--to ...', or ingest files with 'dyadic gdelt ingest PATHS'.")
             found = expand(folder)
         return {str(p): p for p in found}
-
-    def read(self, paths: dict[str, Path], registry: Registry | None) -> IngestResult:
-        from dyadic.sources.gdelt_scan import EventScan, scan_files
-
-        self._scan = EventScan()
-        return scan_files(list(paths.values()), registry, self.name, self.rule, self.filters, scan=self._scan)
 
 
 # ---------------------------------------------------------------------------------------------- download
