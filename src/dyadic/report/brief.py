@@ -32,8 +32,10 @@ from dyadic.store import Store
 #: sources the brief reads, ingested on demand by ``dyadic brief``; the UN votes are required, the rest fill
 #: their sections when they can be had (a section whose data are missing says so).
 REQUIRED = ("country_codes", VOETEN, UNDL)
-NEEDS = REQUIRED + ("cow_trade", "imf_dots_multiatsm", "cow_nmc", "sipri_milex", "wb_gdp", "alliances_atop_cow",
-                    "mme_military_exercises", "curated_facts", "gdelt_daily_country_graph")
+NEEDS = REQUIRED + ("cow_trade", "imf_dots_multiatsm", "imf_dots_all_reporters_1960_2020",
+                    "imf_dots_russia_world_2011_2023", "cow_nmc", "sipri_milex", "wb_gdp", "alliances_atop_cow",
+                    "alliances_atop_levels", "treaties_after_sources", "strategic_rivalries_td", "mids_cow_gml",
+                    "cow_contiguity_distance", "mme_military_exercises", "curated_facts", "gdelt_daily_country_graph")
 
 
 @dataclass
