@@ -1,7 +1,5 @@
 """The dyad-year panel builder: frame size from the COW state system, honest coverage, exports, CLI."""
 
-import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -11,7 +9,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from typer.testing import CliRunner
 
 from dyadic.config import Settings
-from dyadic.errors import DyadicError, NotIngestedError, RequestError, UnknownStateError
+from dyadic.errors import NotIngestedError, RequestError, UnknownStateError
 from dyadic.indicators.panel import (add_alliances, add_exercises, add_power, add_trade, add_unga,
                                      create_dyadyears)
 from dyadic.store import Store, ingest
@@ -169,27 +167,25 @@ def test_bad_requests(pstore):
 
 def test_trade_and_power_are_joined_by_side(pstore, monkeypatch):
     """The wiring of add_trade/add_power, with stand-in indicator functions in the documented layout."""
-    def fake(store, start=None, end=None):
+    def trade(store, start=None, end=None, **_):
         return pd.DataFrame({"year": [2000, 2000], "a": ["CHN", "CHN"], "b": ["RUS", "USA"],
                              "x_a": [1.0, 3.0], "x_b": [2.0, 4.0], "x_ratio": [0.5, 0.75]})
-    for mod, fn in (("dyadic.indicators.trade", "trade_dyad_years"), ("dyadic.indicators.power", "power_dyad_years")):
-        m = types.ModuleType(mod)
-        setattr(m, fn, fake)
-        monkeypatch.setitem(sys.modules, mod, m)
+
+    def power(store, start=None, end=None):  # one row per state-year; add_power forms the pairs
+        return pd.DataFrame({"year": [2000] * 3, "code": ["CHN", "RUS", "USA"], "cinc": [0.2, 0.05, 0.15],
+                             "gdp": [1.0, 0.25, 10.0], "milex": [40.0, 10.0, 300.0]})
+
+    monkeypatch.setattr("dyadic.indicators.trade.trade_dyad_years", trade)
+    monkeypatch.setattr("dyadic.indicators.power.power_state_years", power)
     p = create_dyadyears(pstore, 2000, 2001, directed=True, pairs=["CHN-RUS", "CHN-USA"])
     d = add_trade(p, pstore).data.set_index(["year", "a", "b"])
     assert (d.loc[(2000, "CHN", "RUS"), "x_a"], d.loc[(2000, "RUS", "CHN"), "x_a"]) == (1.0, 2.0)
     assert d.loc[(2000, "RUS", "CHN"), "x_b"] == 1.0
     assert np.isnan(d.loc[(2000, "RUS", "CHN"), "x_ratio"]) and d.loc[(2000, "CHN", "RUS"), "x_ratio"] == 0.5
     assert d.loc[(2001, "CHN", "RUS")].isna().all()
-    u = add_power(create_dyadyears(pstore, 2000, 2000, pairs=["CHN-USA"]), pstore)
-    assert u.data.x_ratio.tolist() == [0.75] and "x_a" in set(u.coverage.column)
-
-
-def test_missing_indicator_module_is_a_clear_error(pstore, monkeypatch):
-    monkeypatch.setitem(sys.modules, "dyadic.indicators.power", None)
-    with pytest.raises(DyadicError, match="power_dyad_years is not available"):
-        add_power(create_dyadyears(pstore, 2000, 2000, pairs=["CHN-USA"]), pstore)
+    u = add_power(create_dyadyears(pstore, 2000, 2001, pairs=["CHN-USA"]), pstore).data.set_index("year")
+    assert u.loc[2000, "cinc_ratio"] == pytest.approx(0.2 / 0.15) and u.loc[2000, "milex_b"] == 300.0
+    assert u.loc[2001, ["cinc_a", "cinc_b", "cinc_ratio"]].isna().all()  # no state-year rows: unknown
 
 
 def test_cli_panel(pstore, tmp_path, monkeypatch):

@@ -24,7 +24,6 @@ All joins run in DuckDB on the in-memory frames; no Python loop touches rows.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
@@ -34,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dyadic.errors import DyadicError, NotIngestedError, RequestError
+from dyadic.errors import NotIngestedError, RequestError
 from dyadic.store import Store
 
 COW_LAST_DAY = "2016-12-31"  # last day of COW State System Membership v2016
@@ -532,15 +531,6 @@ def _finish_external(panel: Panel, store: Store, step: str, data: pd.DataFrame, 
                   note, step)
 
 
-def _indicator(module: str, func: str, step: str):
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError) as exc:
-        raise DyadicError(f"{step}: {module}.{func} is not available in this installation ({exc})") from exc
-
-
 def add_trade(panel: Panel, store: Store) -> Panel:
     """Add bilateral trade and dependence (symmetric), from :func:`dyadic.indicators.trade.trade_dyad_years`.
 
@@ -549,12 +539,10 @@ def add_trade(panel: Panel, store: Store) -> Panel:
     and ``wb_gdp`` (the function names what to ingest when they are absent). Cite: Barbieri & Keshk, COW Trade
     4.0; World Bank WDI GDP.
     """
-    import inspect
+    from dyadic.indicators.trade import trade_dyad_years
 
-    fn = _indicator("dyadic.indicators.trade", "trade_dyad_years", "add_trade")
-    # Codes as Arrow dictionaries when the function offers it: no million Python strings to build and match.
-    fast = {"categorical": True} if "categorical" in inspect.signature(fn).parameters else {}
-    frame = fn(store, panel.start, panel.end, **fast)
+    # Codes as Arrow dictionaries: no million Python strings to build and match.
+    frame = trade_dyad_years(store, panel.start, panel.end, categorical=True)
     return _add_external(panel, store, "trade", frame, *EXTERNAL["trade"])
 
 
@@ -566,16 +554,13 @@ def add_power(panel: Panel, store: Store) -> Panel:
     the non-directed frame) is kept only on rows with ``a < b``. Needs ``cow_nmc`` (and ``sipri_milex``,
     ``wb_gdp`` for those columns). Cite: Singer, Bremer & Stuckey (1972), NMC 7.0; SIPRI; World Bank.
     """
-    fn = _indicator("dyadic.indicators.power", "power_dyad_years", "add_power")
-    module = sys.modules["dyadic.indicators.power"]  # imported by _indicator
-    if not hasattr(module, "power_state_years"):
-        frame = fn(store, panel.start, panel.end)
-        return _add_external(panel, store, "power", frame, *EXTERNAL["power"])
-    cols = [c for c in module.DYAD_COLUMNS if c not in ("year", "a", "b")]
+    from dyadic.indicators.power import DYAD_COLUMNS, MEASURES, power_state_years
+
+    cols = [c for c in DYAD_COLUMNS if c not in ("year", "a", "b")]
     _check_free(panel, cols, "add_power")
     # The values of joining power_dyad_years, without forming all ~1.3 M pairs of states: each side is looked
     # up in a (year, state) table. A dyad-year has values only when both sides have a state-year row, as there.
-    sy = module.power_state_years(store, panel.start, panel.end)
+    sy = power_state_years(store, panel.start, panel.end)
     data = panel.data
     cats = data["a"].cat.categories
     ns, y0 = len(cats), panel.start
@@ -590,7 +575,7 @@ def add_power(panel: Panel, store: Store) -> Panel:
     kb = year * ns + data["b"].cat.codes.to_numpy()
     both = has[ka] & has[kb]
     out = data.copy(deep=False)
-    for m in module.MEASURES:
+    for m in MEASURES:
         table = np.full(size, np.nan)
         table[slot] = sy[m].to_numpy(dtype=np.float64, na_value=np.nan)[mine]
         va = np.where(both, table[ka], np.nan)

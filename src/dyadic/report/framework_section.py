@@ -17,9 +17,7 @@ Each paragraph states the system's finding first, then the paper's claim (quoted
 
 from __future__ import annotations
 
-import html
 
-import numpy as np
 import pandas as pd
 
 from dyadic.framework.drivers import DRIVERS, DriverScores, compute_drivers
@@ -243,7 +241,3 @@ def framework_sections(store: Store, a: str, b: str, c: str | None, names: dict[
     else:
         q5 = ([], [], [], [], ["No third party given: the triangle needs one (dyadic brief A B --third C)."])
     return {1: q1, 2: q2, 5: q5}
-
-
-def escape(s: str) -> str:
-    return html.escape(s)

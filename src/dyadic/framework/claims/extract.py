@@ -353,10 +353,6 @@ class Gazetteer:
 
 # --------------------------------------------------------------------------------------------- claims
 
-def _bound_text(sent: str, a: Atom, base: int) -> str:
-    return sent[max(0, a.start - base - 25): a.start - base]
-
-
 def _period_near(atoms: list[Atom], a: Atom, sent: str, base: int, after_only: bool = False,
                  limit: Atom | None = None) -> Atom | None:
     """The date or period this quantity refers to: 'in 2024' right after it, else the nearest before."""
@@ -377,11 +373,6 @@ def _period_near(atoms: list[Atom], a: Atom, sent: str, base: int, after_only: b
     later = [d for d in dates if d.start >= a.end and d.start - a.end <= 80 and ";" not in sent[a.end - base:d.start - base]
              and not any(o.kind not in ("date", "period") and a.end <= o.start < d.start for o in atoms)]
     return later[0] if later else None
-
-
-def _range_between(sent: str, base: int, a: Atom) -> tuple[str, str] | None:
-    m = re.search(rf"(?:between|from)\s+({YEAR})\s+(?:and|to)\s+({YEAR})", sent)
-    return (m.group(1), m.group(2)) if m else None
 
 
 CITATION_LIKE = re.compile(r"©|\bcopyright\b|^\s*[A-Z][\w-]+,\s+(?:[A-Z]\.\s?)+\(\d{4}\)", re.I)
