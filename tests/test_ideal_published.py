@@ -169,3 +169,24 @@ def test_compare_reads_stored_estimates(tmp_path_factory):
     assert c.n_years_all == 9  # no idealpointall for 2024
     assert c.dyadic.startswith("not current")  # made with other settings than the default estimator
     st.close()
+
+
+def test_the_brief_shows_the_release_and_never_estimates(pub):
+    """Rendering reads: with no stored estimates of dyadic's own, the brief's ideal-point part shows the
+    published release (its values, named as such) and the store gains no ideal_points table."""
+    from dyadic.report.ideal_section import ideal_section
+
+    names = {"CHN": "China", "RUS": "Russia", "USA": "United States"}
+    findings, charts, tables = ideal_section(pub, "CHN", "RUS", "USA", names)
+    assert "Bailey, Strezhnev & Voeten" in findings[0] and "run 'dyadic ideal'" in findings[0]
+    assert f"China {VERIFIED[(2024, 'CHN')]:+.2f}" in findings[0] and len(charts) == 2
+    assert "unga_ideal_points_voeten" in tables[0][0]
+    assert not pub.has_table("ideal_points")
+
+
+def test_without_estimates_or_release_the_part_is_empty(tmp_path_factory):
+    st = staged_store(tmp_path_factory, "ideal_none", ["country_codes"])
+    from dyadic.report.ideal_section import ideal_section
+
+    assert ideal_section(st, "CHN", "RUS", None, {"CHN": "China", "RUS": "Russia"}) == ([], [], [])
+    st.close()

@@ -35,7 +35,8 @@ REQUIRED = ("country_codes", VOETEN, UNDL)
 NEEDS = REQUIRED + ("cow_trade", "imf_dots_multiatsm", "imf_dots_all_reporters_1960_2020",
                     "imf_dots_russia_world_2011_2023", "cow_nmc", "sipri_milex", "wb_gdp", "alliances_atop_cow",
                     "alliances_atop_levels", "treaties_after_sources", "strategic_rivalries_td", "mids_cow_gml",
-                    "cow_contiguity_distance", "mme_military_exercises", "curated_facts", "gdelt_daily_country_graph")
+                    "cow_contiguity_distance", "mme_military_exercises", "curated_facts", "gdelt_daily_country_graph",
+                    "unga_ideal_points_voeten")
 
 
 @dataclass
@@ -202,10 +203,9 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     s2.extend(*nature_section(store, a, b, c, names))
     st_findings, st_charts, st_tables, st_missing = structure_section(store, a, b, names)
     s2.extend(st_findings, st_charts, st_tables, not_measured=st_missing)
-    if store.has_source(VOETEN) and store.has_source(UNDL):
-        from dyadic.report.ideal_section import ideal_section
+    from dyadic.report.ideal_section import ideal_section
 
-        s2.extend(*ideal_section(store, a, b, c, names))
+    s2.extend(*ideal_section(store, a, b, c, names))  # empty without estimates or the published release
     if 2 in fw:
         s2.extend(*fw[2][:4])
 
@@ -224,7 +224,7 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     if c and finding and finding.third_recent:
         latest = long[long.year == long.year.max()][["dyad", "agree", "n", "agree_pct"]]
         s5.findings = [
-            "UN voting ties of the triangle in the latest year: " + "; ".join(
+            "UN voting agreement within the triangle in the latest year (not the triangle's ties): " + "; ".join(
                 f"{r.dyad} {pct(r.agree)} of {r.n} votes ({rank_text(r.agree_pct)} of dyads)" for r in latest.itertuples()) + "."
         ]
     if 5 in fw:

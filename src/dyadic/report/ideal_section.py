@@ -1,9 +1,9 @@
-"""Brief content for question 2 (alignment on global order): dynamic UNGA ideal points of the pair and the third
-party, with 90% bootstrap intervals, the pair's distance and each partner's distance from the third party.
+"""Brief content for question 2 (alignment on global order): UNGA ideal points of the pair and the third party,
+with 90% intervals, the pair's distance and each partner's distance from the third party.
 
-Reads the stored ``ideal_points`` table; estimates only when the store holds no current estimates, and then
-with a small, time-boxed bootstrap (``BRIEF_BOOT`` replicates) so that writing a brief stays quick; run
-``dyadic ideal --n-boot 100 --force`` for full intervals.
+Rendering never estimates (a fit takes minutes): it reads dyadic's own estimates when ``dyadic ideal`` has
+stored current ones, else the published Bailey-Strezhnev-Voeten positions (``unga_ideal_points_voeten``), and
+says which it shows.
 """
 
 from __future__ import annotations
@@ -11,11 +11,24 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dyadic.indicators.ideal_points_table import dyad_distances, estimate_and_store, is_current, positions
+from dyadic.indicators.ideal_points_table import dyad_distances, is_current, positions
 from dyadic.store import Store
 
-BRIEF_BOOT = 20
-BRIEF_BOOT_SECONDS = 120.0
+PUBLISHED = "unga_ideal_points_voeten"
+
+
+def _published(store: Store, codes: list[str], pairs: list[tuple[str, str]], start: int
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """BSV positions (``year, code, theta, lo, hi``: the 5th-95th posterior percentiles) and dyad distances."""
+    from dyadic.indicators.ideal import published_positions
+
+    pos = published_positions(store, start, 9999, codes=codes).rename(
+        columns={"ideal": "theta", "q5": "lo", "q95": "hi"})
+    wide = pos.pivot(index="year", columns="code", values="theta")
+    rows = [pd.DataFrame({"year": wide.index, "a": x, "b": y, "distance": (wide[x] - wide[y]).abs().to_numpy()})
+            for x, y in pairs if x in wide and y in wide]
+    dist = pd.concat(rows, ignore_index=True).dropna() if rows else pd.DataFrame(columns=["year", "a", "b", "distance"])
+    return pos, dist
 
 
 def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, str],
@@ -23,34 +36,40 @@ def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, 
     """Findings, charts and an evidence table on positions and distances.
 
     Args:
-        store: the store (estimates are written to it when missing or stale and it is writable).
+        store: the store (read only: estimates come from ``dyadic ideal`` or the published release).
         a, b, c: the pair and the optional third party.
         names: code -> display name.
         start: first year shown.
 
     Returns:
-        (findings, charts, tables); all empty when there are no estimates and the store is read-only.
+        (findings, charts, tables); all empty when the store holds neither estimates nor the release.
     """
-    if not is_current(store, n_boot=None):
-        if store.read_only:
-            if not store.has_table("ideal_points"):
-                return [], [], []
-        else:
-            estimate_and_store(store, n_boot=BRIEF_BOOT, seconds=BRIEF_BOOT_SECONDS)
     codes = [x for x in (a, b, c) if x]
-    pos = positions(store, codes, start)
+    pairs = [(a, b)] + ([(a, c), (b, c)] if c else [])
+    if is_current(store, n_boot=None):
+        pos, dist = positions(store, codes, start), dyad_distances(store, pairs, start)
+        what = "dyadic's own estimates (dynamic ordinal IRT on UNGA votes), 90% bootstrap intervals"
+        caption = ("Evidence: dyadic ideal points (dynamic ordinal IRT on UNGA votes; Voeten to 2019, UN Digital "
+                   "Library from 2020) and dyad distances by year; table ideal_points, provenance in "
+                   "ideal_points_runs")
+    elif store.has_source(PUBLISHED):
+        pos, dist = _published(store, codes, pairs, start)
+        what = ("Bailey, Strezhnev & Voeten's published estimates (July 2025 release, final-passage votes), 90% "
+                "posterior intervals; run 'dyadic ideal' to add dyadic's own")
+        caption = ("Evidence: published ideal points (Bailey, Strezhnev & Voeten 2017, JCR 61(2); July 2025 "
+                   "release; idealpointfp) and dyad distances by year; source unga_ideal_points_voeten")
+    else:
+        return [], [], []
     if pos.empty:
         return [], [], []
-    pairs = [(a, b)] + ([(a, c), (b, c)] if c else [])
-    dist = dyad_distances(store, pairs, start)
     dist["dyad"] = dist.a + "–" + dist.b
     last = int(pos.year.max())
     p = pos[pos.year == last].set_index("code")
     d = dist[dist.year == last].set_index("dyad")
     fmt = lambda r: f"{r.theta:+.2f} [{r.lo:+.2f}, {r.hi:+.2f}]"  # noqa: E731
     findings = [
-        f"UN General Assembly ideal points in {last} (one dimension, USA at the positive end, 90% bootstrap "
-        "intervals): " + "; ".join(f"{names[x]} {fmt(p.loc[x])}" for x in codes if x in p.index) + ".",
+        f"UN General Assembly ideal points in {last} (one dimension, USA at the positive end; {what}): "
+        + "; ".join(f"{names[x]} {fmt(p.loc[x])}" for x in codes if x in p.index) + ".",
     ]
     if c and len(d) == 3:
         pair = d.loc[f"{a}–{b}"].distance
@@ -66,14 +85,12 @@ def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, 
                                  color=alt.Color("state:N", title=None, legend=alt.Legend(orient="bottom")))
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", title="ideal point (USA positive)"), y2="hi:Q")
     chart = alt.layer(band, base.mark_line().encode(y="theta:Q")).properties(
-        title="UNGA ideal points with 90% bootstrap intervals", width=640, height=240)
+        title="UNGA ideal points with 90% intervals", width=640, height=240)
     dchart = alt.Chart(dist).mark_line().encode(
         x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None), y=alt.Y("distance:Q", title="|Δ ideal point|"),
         color=alt.Color("dyad:N", title=None, legend=alt.Legend(orient="bottom"))).properties(
         title="Ideal-point distance of each dyad", width=640, height=200)
     wide = pos.pivot(index="year", columns="code", values="theta").round(3)
     table = pd.concat([wide, dist.pivot(index="year", columns="dyad", values="distance").round(3)], axis=1)
-    caption = ("Evidence: dyadic ideal points (dynamic ordinal IRT on UNGA votes; Voeten to 2019, UN Digital "
-               "Library from 2020) and dyad distances by year; table ideal_points, provenance in ideal_points_runs")
     return findings, [chart, dchart], [(caption, table.reset_index().to_html(index=False, border=0,
                                                                             classes="evidence"))]
