@@ -1,24 +1,27 @@
-"""Futures: base-rate counts match a direct query on the panel, probabilities sum to one, seeds reproduce,
-the AR(1) used in the back-test equals statsmodels' estimate, and the scenario file is checked."""
+"""Futures: base-rate counts match a direct query on the panel, probabilities sum to one and sit inside their
+intervals, seeds reproduce, the one AR(1) estimator equals statsmodels' AutoReg in the projection and the
+back-test, and the scenario file is checked."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import UNGA_SOURCES, source_dir
 
 from dyadic.errors import RequestError
 from dyadic.framework import futures as fu
 from dyadic.store import Store, ingest
 
-from conftest import UNGA_SOURCES, source_dir
+CONFLICT_SOURCES = ["cow_contiguity_distance", "mids_cow_gml", "strategic_rivalries_td"]
 
 
 @pytest.fixture(scope="module")
 def fut_store(tmp_path_factory, settings) -> Store:
-    for name in ("alliances_atop_cow", "cow_nmc"):
+    names = ["alliances_atop_cow", "cow_nmc", *CONFLICT_SOURCES]
+    for name in names:
         source_dir(name)
     st = Store.open(tmp_path_factory.mktemp("futures") / "f.duckdb")
-    ingest(st, settings, [*UNGA_SOURCES, "alliances_atop_cow", "cow_nmc"])
+    ingest(st, settings, [*UNGA_SOURCES, *names])
     yield st
     st.close()
 
@@ -52,7 +55,9 @@ def test_futures_probabilities_sum_to_one_and_seed_reproducible(fut_store, hist)
     for _, g in p.groupby("horizon"):
         assert g.p.sum() == pytest.approx(1.0)
         assert g.base.sum() == pytest.approx(1.0)
-        assert ((g.lo <= g.p + 1e-12) & (g.p <= g.hi + 1e-12)).all()
+        for pt, lo, hi in (("p", "lo", "hi"), ("model", "model_lo", "model_hi"), ("base", "base_lo", "base_hi")):
+            assert ((g[lo] <= g[pt]) & (g[pt] <= g[hi])).all(), pt
+        assert g.headline.nunique() == 1 and g.headline.iloc[0] in ("model", "base rate")
     assert p.equals(r2.probabilities)
     assert set(p.scenario) == set(fu.SCENARIOS)
     assert r1.signposts.signpost.notna().all() and len(r1.trail) >= 4
@@ -63,16 +68,32 @@ def test_futures_probabilities_sum_to_one_and_seed_reproducible(fut_store, hist)
     assert any("post_putin_normalisation" in t for t in thaw.trail)
 
 
-def test_backtest_ar1_matches_statsmodels_and_brier(hist):
+def test_one_ar1_estimator_projection_and_backtest():
+    """Projection and back-test fit one estimator: statsmodels AutoReg's, with the same variance."""
+    from statsmodels.tsa.ar_model import AutoReg
+
     rng = np.random.default_rng(0)
     y = 50 + np.cumsum(rng.normal(0, 3, 20))
-    params, _, sigma = fu.ar1_fit(y)
-    q = fu._ar1_below(y[None, :], 5, np.array([y[-1] - 15]))
-    expected = fu.analytic_below(y[-1], params[0], params[1], sigma * np.sqrt(19 / 17), 5, y[-1] - 15)
-    assert q[0] == pytest.approx(float(expected), abs=0.02)
+    ref = AutoReg(y, lags=1, trend="c").fit()
+    params, cov, sigma = fu.ar1_fit(y)
+    assert params == pytest.approx(np.asarray(ref.params), rel=1e-10)
+    assert cov == pytest.approx(np.asarray(ref.cov_params()), rel=1e-8)
+    assert sigma == pytest.approx(np.sqrt(ref.sigma2), rel=1e-10)
+    pr = fu.project(y, 5, n_paths=200, seed=1, threshold=y[-1] - 15)
+    many = fu.ar1_fit_many(y[None, :])
+    assert pr["sigma"] == pytest.approx(float(many.sigma[0]), rel=1e-12)  # the same fitted variance
+    q_bt = fu._ar1_below(y[None, :], 5, np.array([y[-1] - 15]))
+    q_pr = fu.analytic_below(y[-1], params[0], params[1], sigma, 5, y[-1] - 15)
+    assert q_bt[0] == pytest.approx(float(q_pr), rel=1e-12)
+    assert np.isnan(fu._ar1_below(y[None, :8], 5, np.array([30.0]), min_points=10)[0])  # too few points
+    with pytest.raises(Exception, match="year-on-year pairs"):
+        fu.ar1_fit(y[:5], min_points=10)
+
+
+def test_backtest_brier(hist):
     fc, summ = fu.backtest(hist, origins={5: (2005,)})
     assert len(fc) > 1000 and summ.brier.between(0, 2).all()
-    assert fc.outcome.isin(fu.SCENARIOS).all()
+    assert fc.outcome.isin(fu.UN_SCENARIOS).all()
 
 
 def test_scenario_file_checked(tmp_path):
@@ -83,3 +104,14 @@ def test_scenario_file_checked(tmp_path):
     bad.write_text("[settings\n")
     with pytest.raises(RequestError, match="not valid TOML"):
         fu.load_scenarios(bad)
+
+
+def test_old_scenario_file_gets_the_conflict_scenario(tmp_path):
+    from importlib import resources
+
+    text = resources.files("dyadic.data").joinpath("scenarios.toml").read_text()
+    start = text.index("[scenarios.conflict]")
+    old = tmp_path / "old.toml"
+    old.write_text(text[:start] + text[text.index("# What-ifs", start):])
+    cfg = fu.load_scenarios(old)
+    assert "conflict" in cfg["scenarios"] and cfg["filled"]

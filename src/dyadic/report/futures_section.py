@@ -50,15 +50,19 @@ def futures_section(store: Store, a: str, b: str, c: str | None, names: dict[str
     findings = []
     for hz, g in p.groupby("horizon"):
         parts = ", ".join(f"{x.label.lower()} {x.p:.0%} ({x.lo:.0%}-{x.hi:.0%})" for x in g.itertuples())
-        findings.append(f"Within {hz} years: {parts}; reference class: {html.escape(r.reference[hz].text)} "
-                        f"({r.reference[hz].n_rows:,} dyad-years, {r.reference[hz].n_dyads:,} dyads).")
+        findings.append(f"Within {hz} years ({g.headline.iloc[0]}): {parts}; reference class: "
+                        f"{html.escape(r.reference[hz].text)} ({r.reference[hz].n_rows:,} dyad-years, "
+                        f"{r.reference[hz].n_dyads:,} dyads); conflict class: "
+                        f"{html.escape(r.conflict_reference[hz].text)} ({r.conflict_reference[hz].n_rows:,} "
+                        "dyad-years).")
     crossed = r.signposts[r.signposts.crossed == True]  # noqa: E712 (None = not measured)
     if len(crossed):
         findings.append("Signposts already crossed: " + "; ".join(
             f"{html.escape(x.signpost)} ({x.current:.3g} in {x.year}, threshold {x.threshold:g})"
             for x in crossed.itertuples()) + ".")
-    show = p[["horizon", "label", "p", "lo", "hi", "base", "base_lo", "base_hi", "class_n", "class_dyads"]].copy()
-    for col in ("p", "lo", "hi", "base", "base_lo", "base_hi"):
+    show = p[["horizon", "label", "p", "lo", "hi", "headline", "model", "base", "base_lo", "base_hi", "class_n",
+              "class_dyads"]].copy()
+    for col in ("p", "lo", "hi", "model", "base", "base_lo", "base_hi"):
         show[col] = show[col].map(lambda v: f"{v:.3f}")
     sp = r.signposts.copy()
     sp["current"] = sp.current.map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
@@ -73,6 +77,13 @@ def futures_section(store: Store, a: str, b: str, c: str | None, names: dict[str
         paper.append({"quote": row.quote, "section": row.section, "verdict": v, "reason": why})
     missing = [f"Signpost not measured: {x.signpost} ({x.note})" for x in r.signposts.itertuples()
                if x.note and x.note != ""]
-    missing.append("The back-test (docs/methods/futures.md) finds the projection does not beat the reference-class "
-                   "base rate on Brier score; read the probabilities with that in mind.")
+    for hz, ch in r.choice.items():
+        if "brier" in ch:
+            missing.append(f"Within {hz} years the headline is the {ch['winner']}: the back-test "
+                           f"(docs/methods/futures.md) gives Brier {ch['brier']:.4f} (AR(1) model) vs "
+                           f"{ch['brier_base']:.4f} (reference-class base rate) on held-out years.")
+    mid_hi = r.conflict_reference and next(iter(r.conflict_reference.values())).years
+    missing.append("P(militarised conflict) stands on the pair's state in the last MID year (COW MID 5.0 ends "
+                   "2014): later disputes are not measured." if mid_hi else "")
+    missing = [m for m in missing if m]
     return findings, tables, paper, missing
