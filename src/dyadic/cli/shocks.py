@@ -36,17 +36,18 @@ def shock(
     a: Annotated[str, typer.Argument(help="First state (code or name).")],
     b: Annotated[str, typer.Argument(help="Second state.")],
     at: Annotated[str, typer.Option("--at", help="Date of the event, YYYY-MM-DD.")],
-    indicators: Annotated[Optional[list[str]], typer.Option("--indicators", help="unga_agree, unga_s, trade, events_month, events_day; repeatable.")] = None,
-    window: Annotated[Optional[str], typer.Option(help="Length of both windows for indicators of that resolution, e.g. 8y, 24m, 90d.")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the bootstrap.")] = 0,
+    indicators: Annotated[Optional[list[str]], typer.Option("--indicators", help="unga_agree, unga_s, bsv_distance, trade, events_month, events_day; repeatable.")] = None,
+    window: Annotated[Optional[str], typer.Option(help="Length of both windows for indicators of that resolution, e.g. 3y, 24m, 90d (default 3y, 12m, 30d); the verdict also needs the same sign at 1-3y, 12-36m or 30-90d.")] = None,
+    seed: Annotated[int, typer.Option(help="Unused (kept for scripts): the method is deterministic.")] = 0,
     fmt: FormatOpt = "table",
     store: StoreOpt = None,
 ) -> None:
-    """Event study: did the pair move closer or apart after a date, against its pre-period trend?"""
+    """Event study: did the pair's level change more than its partners' other relationships did, beyond the
+    placebo dates of its own history and with the same sign at every window?"""
     from dyadic.framework.shocks import INDICATORS, event_study
 
     at = args.day(at, "--at")
-    chosen = args.choices(indicators, INDICATORS, "--indicators") or ["unga_agree", "events_month"]
+    chosen = args.choices(indicators, INDICATORS, "--indicators") or ["unga_agree", "bsv_distance", "events_month"]
     n, unit = _window(window)
     st, reg = _open(store)
     x, y = reg.resolve_distinct(a, b)
@@ -58,7 +59,34 @@ def shock(
         missing += miss
     import pandas as pd
 
-    _emit_measured(pd.concat(rows, ignore_index=True), fmt, f"Event study {x}-{y} at {at}", missing)
+    kept = [r for r in rows if len(r)]
+    df = pd.concat(kept, ignore_index=True) if kept else rows[0]
+    if fmt != "table":
+        _emit_measured(df, fmt, f"Event study {x}-{y} at {at}", missing)
+        return
+    # The table keeps what a reader compares; the reason and the periods follow, one line each.
+    _emit_measured(_compact(df), fmt, f"Event study {x}-{y} at {at}: change vs partners' other dyads", [])
+    for r in df.itertuples():
+        console.print(f"{r.indicator}: {r.verdict}: {r.reason}. Evidence: {r.evidence}.", highlight=False,
+                      soft_wrap=True)
+    for m in missing:
+        console.print(f"not measured: {m}", highlight=False)
+
+
+def _compact(df):
+    """Narrow table: level before -> after, the DiD effect with its 90% placebo interval, the verdict."""
+    import pandas as pd
+
+    def g(v: float) -> str:
+        return f"{v:+.3g}" if pd.notna(v) else "-"
+
+    return pd.DataFrame({
+        "indicator": df.indicator, "window": df.window,
+        "level": [f"{b:.3g}→{a:.3g}" if pd.notna(b) and pd.notna(a) else "-" for b, a in zip(df.before_mean, df.after_mean)],
+        "effect": [g(v) for v in df.effect],
+        "90% interval": [f"{g(lo)}, {g(hi)}" for lo, hi in zip(df.lo, df.hi)],
+        "dyads/placebos": [f"{k}/{n}" for k, n in zip(df.n_comparison, df.n_placebo)],
+        "verdict": df.verdict})
 
 
 def _emit_measured(df, fmt: str, title: str, missing) -> None:
@@ -102,7 +130,8 @@ def futures(
     fmt: FormatOpt = "table",
     store: StoreOpt = None,
 ) -> None:
-    """Scenario probabilities (continuity, alliance, degradation) with intervals, reference class and signposts."""
+    """Scenario probabilities (continuity, alliance, degradation, militarised conflict) with intervals,
+    reference classes and signposts."""
     from dyadic.framework.futures import futures as run
 
     # The reference class needs outcomes observed `horizon` years on, so no horizon can exceed the UN vote
@@ -115,7 +144,10 @@ def futures(
     hz = tuple(sorted(set(horizon)))
     r = run(st, x, y, z[0] if z else None, horizons=hz, scenarios=scenarios, whatif=whatif, n_paths=paths,
             seed=seed)
-    emit(r.probabilities, fmt, title=f"Futures {a}-{b}")
+    p = r.probabilities
+    # the table shows the headline and both candidates; csv/json carry every column
+    emit(p[["horizon", "scenario", "p", "lo", "hi", "headline", "model", "base", "class_n"]] if fmt == "table"
+         else p, fmt, title=f"Futures {a}-{b}")
     emit(r.signposts, fmt, title="Signposts")
     for line in r.trail:
         console.print(line, highlight=False, soft_wrap=True)

@@ -2,16 +2,16 @@
 
 Two estimators, in the style of ruptures (small objects, ``fit`` then ``predict``):
 
-- :class:`EventStudy`: before/after windows around a date, a counterfactual from the pre-period linear
-  trend, and a residual-bootstrap interval for the effect (the mean gap between the observed post-period
-  and the counterfactual). Each indicator has a direction (higher = closer, or lower = closer), so the
-  verdict is *closer*, *apart* or *cannot tell* (the interval covers zero).
+- :class:`EventStudy`: the pair's change in level (after minus before) minus the mean change of its
+  comparison dyads (each partner's other relationships), judged against the same quantity at placebo dates
+  of the pair's own history and checked for the same sign across windows. The verdict is *closer*, *apart*
+  or *cannot tell*, the last with the check that failed; no trend is extrapolated.
 - :class:`ChangePoints`: ruptures PELT (L2 cost, i.e. shifts in the mean) with a BIC-type penalty
   ``pen = beta * sigma^2 * log(n)`` where ``sigma`` is a robust (MAD of first differences) noise scale;
   each break is reported with its date and size and matched to the nearest dated event of
   ``data/key_dates.csv``. Daily series also get *spikes*: days whose robust z-score exceeds a threshold.
 
-Series come from the indicator layer: UNGA agreement (yearly), trade (yearly, when ingested), and the
+Series come from the indicator layer: UNGA agreement and published ideal-point distance (yearly), trade (yearly, when ingested), and the
 GDELT daily country graph (monthly or daily). See docs/methods/shocks.md for windows, rules and tests.
 """
 
@@ -26,13 +26,20 @@ from dyadic.errors import RequestError
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
-#: default windows by resolution: (periods before, periods after).
-DEFAULT_WINDOWS = {"year": (8, 3), "month": (24, 12), "day": (90, 30)}
+#: default window (periods on each side) by resolution, and the windows whose signs must agree.
+DEFAULT_WINDOWS = {"year": (3, 3), "month": (12, 12), "day": (30, 30)}
+ROBUSTNESS_WINDOWS = {"year": (1, 2, 3), "month": (12, 24, 36), "day": (30, 60, 90)}
+UNIT = {"year": "y", "month": "m", "day": "d"}
+#: fewest placebo dates for a placebo band (the 5th/95th percentiles of fewer are the extremes of a handful).
+MIN_PLACEBOS = 20
+#: share of a window's periods that must be observed (a mean of one month is not a 12-month level).
+MIN_COVERAGE = 0.75
 
 #: indicator -> (resolution, +1 if higher means closer / -1 if lower means closer, label).
 INDICATORS = {
     "unga_agree": ("year", 1, "UNGA share of identical votes"),
     "unga_s": ("year", 1, "UNGA S-score"),
+    "bsv_distance": ("year", -1, "distance of published BSV ideal points"),
     "trade": ("year", 1, "bilateral trade (log US$)"),
     "events_month": ("month", 1, "GDELT daily-graph score, mean per covered day in the month"),
     "events_day": ("day", 1, "GDELT daily-graph score per day"),
@@ -55,11 +62,50 @@ def _period_pos(index: pd.Index, at: pd.Timestamp, freq: str) -> tuple[float, np
     return 0.0, np.asarray(pos, dtype=float)
 
 
+def _label(index: pd.Index, freq: str) -> list[str]:
+    if freq == "year":
+        return [str(int(v)) for v in index]
+    return [pd.Timestamp(v).strftime("%Y-%m" if freq == "month" else "%Y-%m-%d") for v in index]
+
+
+def _window_sums(X: np.ndarray, nb: int, na: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every cut ``c`` (the first after-period, rows 0..T) and column of ``X`` (periods x series, NaN =
+    missing): the sums over the before window ``[c-nb, c)`` and the after window ``[c, c+na)``, clipped to
+    the grid, and whether both windows lie inside it. Cumulative sums make all cuts of all series one pass."""
+    T = X.shape[0]
+    cs = np.vstack([np.zeros((1, X.shape[1])), np.cumsum(np.where(np.isnan(X), 0.0, X), axis=0)])
+    c = np.arange(T + 1)
+    lo, hi = np.clip(c - nb, 0, T), np.clip(c + na, 0, T)
+    return cs[c] - cs[lo], cs[hi] - cs[c], (c - nb >= 0) & (c + na <= T)
+
+
+@dataclass
+class WindowEffect:
+    """The difference-in-differences at one window and its placebo distribution."""
+
+    before: int
+    after: int
+    effect: float  # (after - before mean) of the pair minus the comparison dyads' mean of the same
+    raw_change: float
+    comparison_change: float
+    comparison_sd: float
+    n_comparison: int
+    n_before: int
+    n_after: int
+    before_mean: float
+    after_mean: float
+    sampling_se: float
+    placebos: np.ndarray
+    measured: bool  # enough observed points on both sides of the date
+    first: str = ""
+    last: str = ""
+
+
 @dataclass
 class EventStudyResult:
     indicator: str
     at: str
-    effect: float  # mean(observed - counterfactual) over the after window, in the indicator's units
+    effect: float  # primary window: pair's change in level minus the comparison dyads' mean change
     lo: float
     hi: float
     verdict: str  # closer / apart / cannot tell
@@ -67,8 +113,20 @@ class EventStudyResult:
     n_after: int
     before_mean: float
     after_mean: float
-    trend: bool
+    trend: bool  # always False: no trend is extrapolated (kept for callers that read it)
     level: float
+    reason: str = ""
+    window: str = ""
+    raw_change: float = float("nan")
+    comparison_change: float = float("nan")
+    n_comparison: int = 0
+    comparison_sd: float = float("nan")
+    n_placebo: int = 0
+    placebo_lo: float = float("nan")
+    placebo_hi: float = float("nan")
+    sampling_se: float = 0.0
+    windows: str = ""  # effect at each robustness window, e.g. "1y +0.012, 2y +0.020, 3y +0.018"
+    evidence: str = ""  # the periods the answer stands on
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -76,108 +134,210 @@ class EventStudyResult:
 
 @dataclass
 class EventStudy:
-    """Before/after comparison against the pre-period trend, with a residual-bootstrap interval.
+    """Difference-in-differences of a pair against its partners' other relationships, judged against
+    placebo dates in the pair's own history and checked across windows.
+
+    For a window of ``before``/``after`` periods around the date, the effect is the pair's change in level
+    (after mean - before mean) minus the mean change of the comparison dyads (A with every other state, B
+    with every other state) over the same periods. The same effect computed at every date of the pair's
+    history whose windows do not contain the event (placebo dates) is its null distribution. The verdict is
+    *closer* / *apart* only when (1) there are at least :data:`MIN_PLACEBOS` placebo dates, (2) the effect
+    lies outside the placebo band (the ``level`` range) widened by the event's own sampling error, and
+    (3) the effect has the same sign at every robustness window (:data:`ROBUSTNESS_WINDOWS`); otherwise
+    *cannot tell*, naming the check that failed.
 
     Args:
         before: periods in the before window (default by resolution, :data:`DEFAULT_WINDOWS`).
-        after: periods in the after window.
-        trend: extrapolate a linear pre-period trend (needs 4+ before points); else the pre-period mean.
-        level: interval coverage (0.9 = a 90% interval).
-        n_boot: bootstrap replicates.
-        seed: random seed (runs with the same seed are identical).
+        after: periods in the after window (default: ``before`` when given, else by resolution).
+        trend: ignored (kept for compatibility): no trend is extrapolated.
+        level: coverage of the placebo band (0.9 = the 5th to 95th percentile).
+        n_boot: ignored (kept for compatibility): the placebo dates replace the bootstrap.
+        seed: ignored (kept for compatibility): the method is deterministic.
         direction: +1 when higher values mean closer, -1 when lower values do.
+        windows: robustness windows (default by resolution); the primary window is added to them.
     """
 
     before: int | None = None
     after: int | None = None
-    trend: bool = True
+    trend: bool = False
     level: float = 0.9
-    n_boot: int = 2000
+    n_boot: int = 0
     seed: int = 0
     direction: int = 1
+    windows: tuple[int, ...] | None = None
     result_: EventStudyResult | None = field(default=None, repr=False)
     frame_: pd.DataFrame | None = field(default=None, repr=False)
+    effects_: list[WindowEffect] = field(default_factory=list, repr=False)
 
-    def fit(self, series: pd.Series, at: str | pd.Timestamp, freq: str, name: str = "series") -> "EventStudy":
-        """Estimate the effect of the event at ``at`` on ``series``.
+    def fit(self, series: pd.Series, at: str | pd.Timestamp, freq: str, name: str = "series",
+            comparison: pd.DataFrame | None = None, se: pd.Series | None = None,
+            comparison_se: pd.DataFrame | None = None) -> "EventStudy":
+        """Estimate the effect of the event at ``at`` on the pair's ``series``.
 
         Args:
-            series: values indexed by year (int) for ``freq='year'``, by period start (Timestamp) otherwise;
-                missing values are dropped, never filled.
+            series: the pair's values, indexed by year (int) for ``freq='year'``, by period start (Timestamp)
+                otherwise; missing values stay missing, never filled.
             at: the event's date.
             freq: ``year``, ``month`` or ``day``.
             name: the indicator's name, carried into the result.
+            comparison: the comparison dyads' values (same kind of index, one column per dyad); none = a
+                plain before/after change (said in the result).
+            se: sampling standard error of each of the pair's values (e.g. binomial, by year); none = 0.
+            comparison_se: the same for the comparison dyads.
 
         Returns:
-            self, with ``result_`` and ``frame_`` (period, value, window, counterfactual).
+            self, with ``result_``, ``effects_`` (one per window) and ``frame_`` (period, value, window,
+            comparison mean).
+
+        Raises:
+            RequestError: unknown ``freq``, or no observation of the pair before or after the date.
         """
         if freq not in DEFAULT_WINDOWS:
             raise RequestError(f"freq must be year, month or day, not '{freq}'")
         at = pd.Timestamp(at)
-        nb, na = DEFAULT_WINDOWS[freq]
-        nb, na = self.before or nb, self.after or na
-        s = series.dropna().astype(float)
-        cut, pos = _period_pos(s.index, at, freq)
-        rel = pos - cut  # 0 = the first after-period
-        pre = (rel < 0) & (rel >= -nb)
-        post = (rel >= 0) & (rel < na)
-        x_pre, y_pre = rel[pre], s.to_numpy()[pre]
-        x_post, y_post = rel[post], s.to_numpy()[post]
-        if len(y_pre) < 2 or len(y_post) < 1:
-            raise RequestError(f"{name}: too few observations around {at.date()} ({len(y_pre)} before, "
-                               f"{len(y_post)} after; windows {nb}/{na} {freq}s)")
-        use_trend = self.trend and len(y_pre) >= 4
-        effect, cf_pre, cf_post, resid = self._estimate(x_pre, y_pre, x_post, y_post, use_trend)
-        rng = np.random.default_rng(self.seed)
-        # Null replicates: counterfactual + resampled pre-period residuals, re-estimated; the spread of
-        # their effects is the sampling error of the estimate (trend uncertainty and post-period noise).
-        resid = resid - resid.mean()
-        scale = np.sqrt(len(resid) / max(len(resid) - (2 if use_trend else 1), 1))
-        e = rng.choice(resid, size=(len(x_pre) + len(x_post), self.n_boot), replace=True) * scale
-        draws = self._effects(x_pre, cf_pre[:, None] + e[: len(x_pre)], x_post,
-                              cf_post[:, None] + e[len(x_pre):], use_trend)
-        alpha = (1 - self.level) / 2
-        q_lo, q_hi = np.quantile(draws, [alpha, 1 - alpha])
-        lo, hi = effect - q_hi, effect - q_lo
-        signed_lo, signed_hi = sorted((lo * self.direction, hi * self.direction))
-        verdict = "closer" if signed_lo > 0 else "apart" if signed_hi < 0 else "cannot tell"
-        self.result_ = EventStudyResult(
-            indicator=name, at=str(at.date()), effect=float(effect), lo=float(lo), hi=float(hi), verdict=verdict,
-            n_before=int(len(y_pre)), n_after=int(len(y_post)), before_mean=float(y_pre.mean()),
-            after_mean=float(y_post.mean()), trend=use_trend, level=self.level)
-        frame = pd.DataFrame({"period": s.index, "value": s.to_numpy(), "window": np.where(pre, "before", np.where(
-            post, "after", "outside"))})
-        frame["counterfactual"] = np.nan
-        frame.loc[pre, "counterfactual"] = cf_pre
-        frame.loc[post, "counterfactual"] = cf_post
-        self.frame_ = frame
+        nb = self.before or self.after or DEFAULT_WINDOWS[freq][0]
+        na = self.after or self.before or DEFAULT_WINDOWS[freq][1]
+        s = series.astype(float)
+        comp = comparison.astype(float) if comparison is not None and comparison.shape[1] else None
+        # One regular grid over the pair's and the comparisons' periods, so positions are period counts.
+        idx = s.index.union(comp.index) if comp is not None else s.index
+        grid = self._grid(idx, freq)
+        cut, pos = _period_pos(grid, at, freq)
+        c_event = int(np.searchsorted(pos - cut, 0))  # index of the first after-period on the grid
+        y = s.reindex(grid).to_numpy()
+        if np.all(np.isnan(y[:c_event])) or np.all(np.isnan(y[c_event:])):
+            raise RequestError(f"{name}: too few observations around {at.date()} (none "
+                               f"{'before' if np.all(np.isnan(y[:c_event])) else 'after'} the date)")
+        Y = y[:, None] if comp is None else np.column_stack([y, comp.reindex(grid).to_numpy()])
+        V = np.zeros_like(Y)
+        if se is not None:
+            V[:, 0] = se.reindex(grid).to_numpy() ** 2
+        if comp is not None and comparison_se is not None:
+            V[:, 1:] = comparison_se.reindex(columns=comp.columns).reindex(grid).to_numpy() ** 2
+        V = np.where(np.isnan(V), 0.0, V)
+        labels = _label(grid, freq)
+        spans = sorted({(nb, na), *((w, w) for w in (self.windows or ROBUSTNESS_WINDOWS[freq]))})
+        self.effects_ = [self._window(Y, V, c_event, b, a, labels) for b, a in spans]
+        main = next(e for e in self.effects_ if (e.before, e.after) == (nb, na))
+        self.result_ = self._judge(main, name, at, freq)
+        window = np.full(len(grid), "outside", dtype=object)
+        window[max(c_event - nb, 0):c_event] = "before"
+        window[c_event:c_event + na] = "after"
+        n_obs = (~np.isnan(Y[:, 1:])).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            comp_level = np.where(n_obs > 0, np.nansum(Y[:, 1:], axis=1) / n_obs, np.nan)
+        self.frame_ = pd.DataFrame({"period": grid, "value": y, "window": window, "comparison_mean": comp_level})
         return self
 
     @staticmethod
-    def _estimate(x_pre, y_pre, x_post, y_post, use_trend):
-        if use_trend:
-            slope, icpt = np.polyfit(x_pre, y_pre, 1)
-        else:
-            slope, icpt = 0.0, y_pre.mean()
-        cf_pre, cf_post = icpt + slope * x_pre, icpt + slope * x_post
-        return float(np.mean(y_post - cf_post)), cf_pre, cf_post, y_pre - cf_pre
+    def _grid(idx: pd.Index, freq: str) -> pd.Index:
+        if freq == "year":
+            v = np.asarray(idx, dtype=int)
+            return pd.Index(np.arange(v.min(), v.max() + 1))
+        ts = pd.DatetimeIndex(idx)
+        return pd.date_range(ts.min(), ts.max(), freq="MS" if freq == "month" else "D")
 
-    @staticmethod
-    def _effects(x_pre, Y_pre, x_post, Y_post, use_trend) -> np.ndarray:
-        """Effects of many replicate series at once (columns of ``Y_pre`` / ``Y_post``)."""
-        if use_trend:
-            X = np.column_stack([np.ones_like(x_pre), x_pre])
-            coef = np.linalg.pinv(X) @ Y_pre
-            cf = coef[0] + np.outer(x_post, coef[1])
+    def _window(self, Y: np.ndarray, V: np.ndarray, c_event: int, nb: int, na: int, labels: list[str]
+                ) -> WindowEffect:
+        """The DiD at the event and at every placebo cut, for one window."""
+        obs = (~np.isnan(Y)).astype(float)
+        sb, sa, inside = _window_sums(Y, nb, na)
+        cb, ca, _ = _window_sums(obs, nb, na)
+        # Sampling variance of a window mean: the sum of its periods' variances over the count squared.
+        vb, va, _ = _window_sums(np.where(obs > 0, V, 0.0), nb, na)
+        need_b, need_a = max(1, int(np.ceil(MIN_COVERAGE * nb))), max(1, int(np.ceil(MIN_COVERAGE * na)))
+        ok = inside[:, None] & (cb >= need_b) & (ca >= need_a)  # cuts x series: measures this cut's change
+        with np.errstate(invalid="ignore", divide="ignore"):
+            change = np.where(ok, sa / ca - sb / cb, np.nan)
+            var = np.where(ok, vb / cb ** 2 + va / ca ** 2, np.nan)
+            if Y.shape[1] > 1:
+                k = ok[:, 1:].sum(axis=1)
+                comp_mean = np.where(k > 0, np.nansum(change[:, 1:], axis=1) / k, np.nan)
+                comp_var = np.where(k > 0, np.nansum(var[:, 1:], axis=1) / k ** 2, np.nan)
+            else:
+                k = np.zeros(len(change), dtype=int)
+                comp_mean, comp_var = np.zeros(len(change)), np.zeros(len(change))
+        did, did_var = change[:, 0] - comp_mean, var[:, 0] + comp_var
+        cuts = np.arange(len(did))
+        # A placebo's windows must not contain the event's first after-period (nor the last before one).
+        clean = ((cuts <= c_event - na) | (cuts > c_event + nb - 1)) & ~np.isnan(did)
+        e = c_event
+        # The placebo band already holds the sampling noise of a typical placebo date; only this date's
+        # excess over it (a partial year of few roll calls) is added to the interval.
+        typical = float(np.median(did_var[clean])) if clean.any() else 0.0
+        excess = max(float(did_var[e]) - typical, 0.0) if not np.isnan(did_var[e]) else 0.0
+        comp_ok = ok[e, 1:]
+        valid_b = [i for i in range(max(e - nb, 0), e) if not np.isnan(Y[i, 0])]
+        valid_a = [i for i in range(e, min(e + na, len(Y))) if not np.isnan(Y[i, 0])]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bm, am = float(sb[e, 0] / cb[e, 0]), float(sa[e, 0] / ca[e, 0])
+        return WindowEffect(
+            before=nb, after=na, effect=float(did[e]), raw_change=float(change[e, 0]),
+            comparison_change=float(comp_mean[e]) if k[e] else float("nan"),
+            comparison_sd=float(np.std(change[e, 1:][comp_ok], ddof=1)) if k[e] > 1 else float("nan"),
+            n_comparison=int(k[e]), n_before=int(cb[e, 0]), n_after=int(ca[e, 0]),
+            before_mean=bm, after_mean=am, sampling_se=float(np.sqrt(excess)),
+            placebos=did[clean], measured=bool(ok[e, 0]) and (Y.shape[1] == 1 or bool(k[e])),
+            first=labels[valid_b[0]] if valid_b else "", last=labels[valid_a[-1]] if valid_a else "")
+
+    def _judge(self, main: WindowEffect, name: str, at: pd.Timestamp, freq: str) -> EventStudyResult:
+        """Apply the three checks to the primary window; name the first that fails."""
+        u = UNIT[freq]
+        alpha = (1 - self.level) / 2
+        n_pl = len(main.placebos)
+        q_lo, q_hi = (np.quantile(main.placebos, [alpha, 1 - alpha]) if n_pl else (np.nan, np.nan))
+        z = float(_z(1 - alpha))
+        # Inverting the placebo test: effect - (null quantiles), widened by this event's own sampling error
+        # (a partial year of few roll calls is noisier than the placebo years were).
+        lo, hi = main.effect - q_hi - z * main.sampling_se, main.effect - q_lo + z * main.sampling_se
+        spans = ", ".join(f"{e.before}{u} {e.effect:+.4g}" if e.measured else f"{e.before}{u} not measured"
+                          for e in self.effects_ if e.before == e.after)
+        comp = (f"{main.n_comparison} comparison dyads (mean change {main.comparison_change:+.4g}, "
+                f"sd {main.comparison_sd:.3g})" if main.n_comparison else "no comparison dyads")
+        evidence = (f"{main.first} to {main.last} ({main.n_before} {freq}s before, {main.n_after} after, "
+                    f"first after-{freq} counted from {at.date()}); {comp}; {n_pl} placebo dates")
+        signs = [np.sign(e.effect) for e in self.effects_ if e.measured and e.before == e.after]
+        need_b = max(1, int(np.ceil(MIN_COVERAGE * main.before)))
+        need_a = max(1, int(np.ceil(MIN_COVERAGE * main.after)))
+        signed = sorted((lo * self.direction, hi * self.direction))
+        if not main.measured:
+            reason = (f"too few points: {main.n_before} of {main.before} {freq}s before and {main.n_after} of "
+                      f"{main.after} after (needs {need_b} and {need_a})")
+        elif n_pl < MIN_PLACEBOS:
+            reason = f"too few points: {n_pl} placebo dates in the pair's history (needs {MIN_PLACEBOS})"
+        elif signed[0] <= 0 <= signed[1]:
+            reason = (f"inside the placebo band: effect {main.effect:+.4g} vs {self.level:.0%} placebo range "
+                      f"{q_lo:+.4g} to {q_hi:+.4g} (widened by ±{z * main.sampling_se:.3g} of excess sampling error)")
+        elif len(signs) < 2:
+            reason = f"sign across windows not checkable: only one window measured ({spans})"
+        elif len(set(signs)) > 1:
+            reason = f"sign not stable across windows ({spans})"
         else:
-            cf = Y_pre.mean(axis=0)[None, :]
-        return (Y_post - cf).mean(axis=0)
+            reason = ""
+        verdict = "cannot tell" if reason else ("closer" if signed[0] > 0 else "apart")
+        if not reason:
+            reason = (f"outside the {self.level:.0%} placebo range ({q_lo:+.4g} to {q_hi:+.4g}) and the same sign "
+                      f"at every window ({spans})")
+        return EventStudyResult(
+            indicator=name, at=str(at.date()), effect=main.effect, lo=float(lo), hi=float(hi), verdict=verdict,
+            n_before=main.n_before, n_after=main.n_after, before_mean=main.before_mean,
+            after_mean=main.after_mean, trend=False, level=self.level, reason=reason,
+            window=f"{main.before}/{main.after}{u}", raw_change=main.raw_change,
+            comparison_change=main.comparison_change, n_comparison=main.n_comparison,
+            comparison_sd=main.comparison_sd, n_placebo=n_pl, placebo_lo=float(q_lo), placebo_hi=float(q_hi),
+            sampling_se=main.sampling_se, windows=spans, evidence=evidence)
 
     def predict(self) -> pd.DataFrame:
-        """The fitted frame: period, value, window (before/after/outside) and the counterfactual."""
+        """The fitted frame: period, value, window (before/after/outside) and the comparison dyads' mean."""
         if self.frame_ is None:
             raise RequestError("call fit() first")
         return self.frame_
+
+
+def _z(p: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
 
 
 # ------------------------------------------------------------------------------------------ change points
@@ -311,13 +471,8 @@ def indicator_series(store: Store, a: str, b: str, indicator: str) -> pd.Series:
     """
     if indicator not in INDICATORS:
         raise RequestError(f"unknown indicator '{indicator}'; known: {', '.join(INDICATORS)}")
-    if indicator.startswith("unga_"):
-        from dyadic.indicators.unga import VoteSelection, pair_series
-
-        # One source throughout (the UN Digital Library, 1946-): the default splice at 2020 would put a
-        # change of source inside the windows of every recent event.
-        df = pair_series(store, a, b, VoteSelection(source="undl"))
-        return df.set_index("year")[indicator.removeprefix("unga_")].astype(float)
+    if indicator.startswith("unga_") or indicator == "bsv_distance":
+        return study_inputs(store, a, b, indicator).series
     if indicator == "trade":
         from dyadic.indicators.trade import trade_pair
 
@@ -335,6 +490,92 @@ def indicator_series(store: Store, a: str, b: str, indicator: str) -> pd.Series:
         d = df[df.direction == df.direction.iloc[0]]
         return pd.Series(d.score_day.astype(float).to_numpy(), index=pd.to_datetime(d.period))
     return daily_graph(store, a, b)
+
+
+@dataclass
+class StudyInputs:
+    """What an event study of one pair needs: the pair's series, its sampling errors, and the comparison
+    dyads (columns named ``A–k`` / ``B–k``) with theirs; ``None`` where the indicator has none."""
+
+    series: pd.Series
+    se: pd.Series | None = None
+    comparison: pd.DataFrame | None = None
+    comparison_se: pd.DataFrame | None = None
+
+
+def _partners(frame: pd.DataFrame, a: str, b: str, value: str, se: str | None
+              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Wide frames (year x dyad) of every dyad of ``a`` or ``b`` except the pair, from a long ``year, a, b``
+    frame with ``a < b``."""
+    x = frame[(frame.a.isin([a, b]) | frame.b.isin([a, b])) & ~(frame.a.isin([a, b]) & frame.b.isin([a, b]))]
+    own = np.where(x.a.isin([a, b]), x.a, x.b)
+    other = np.where(x.a.isin([a, b]), x.b, x.a)
+    x = x.assign(dyad=[f"{o}–{p}" for o, p in zip(own, other)])
+    wide = x.pivot_table(index="year", columns="dyad", values=value, aggfunc="first", observed=True)
+    wide_se = x.pivot_table(index="year", columns="dyad", values=se, aggfunc="first", observed=True) if se else None
+    return wide, wide_se
+
+
+def study_inputs(store: Store, a: str, b: str, indicator: str) -> StudyInputs:
+    """The pair's series and its comparison dyads for one indicator.
+
+    - ``unga_agree`` / ``unga_s``: UN Digital Library votes only (one source throughout: the default
+      Voeten→UNDL splice at 2020 would put a change of source inside the windows of every recent event);
+      the agreement's sampling error is binomial by year, ``sqrt(p(1-p)/n)`` with n = shared roll calls.
+    - ``bsv_distance``: published BSV ideal points (final-passage votes); the error of ``|x_a - x_b|`` from
+      the published 5th-95th posterior percentiles of each side.
+    - ``events_month``: GDELT daily graph, partners active (a score) in at least half of the covered months.
+    - ``trade``, ``events_day``: the pair alone (no comparison dyads).
+    """
+    if indicator not in INDICATORS:
+        raise RequestError(f"unknown indicator '{indicator}'; known: {', '.join(INDICATORS)}")
+    if indicator.startswith("unga_"):
+        from dyadic.indicators.unga import VoteSelection, ranked_dyad_years
+
+        col = indicator.removeprefix("unga_")
+        full = ranked_dyad_years(store, VoteSelection(source="undl"))
+        sub = full[full.a.isin([a, b]) | full.b.isin([a, b])][["year", "a", "b", "n", col]].copy()
+        sub["a"], sub["b"] = sub.a.astype(str), sub.b.astype(str)
+        if col == "agree":
+            sub["se"] = np.sqrt(sub["agree"] * (1 - sub["agree"]) / sub["n"])
+        lo, hi = sorted([a, b])
+        mine = sub[(sub.a == lo) & (sub.b == hi)].set_index("year")
+        comp, comp_se = _partners(sub, a, b, col, "se" if col == "agree" else None)
+        return StudyInputs(mine[col].astype(float), mine["se"] if col == "agree" else None, comp, comp_se)
+    if indicator == "bsv_distance":
+        from dyadic.indicators.ideal import published_positions, published_years
+
+        y0, y1 = published_years(store)
+        pos = published_positions(store, y0, y1)
+        pos["se"] = (pos.q95 - pos.q5) / (2 * _z(0.95))  # a 90% posterior interval spans 2 x 1.645 sd
+        ideal = pos.pivot_table(index="year", columns="code", values="ideal")
+        sd = pos.pivot_table(index="year", columns="code", values="se")
+        if a not in ideal or b not in ideal:
+            raise RequestError(f"bsv_distance: no published ideal point for {a if a not in ideal else b}")
+        others = [c for c in ideal.columns if c not in (a, b)]
+        comp, comp_se = {}, {}
+        for s in (a, b):
+            for k in others:
+                comp[f"{s}–{k}"] = (ideal[s] - ideal[k]).abs()
+                comp_se[f"{s}–{k}"] = np.sqrt(sd[s] ** 2 + sd[k] ** 2)
+        return StudyInputs((ideal[a] - ideal[b]).abs().dropna(), np.sqrt(sd[a] ** 2 + sd[b] ** 2),
+                           pd.DataFrame(comp), pd.DataFrame(comp_se))
+    if indicator == "events_month":
+        from dyadic.indicators.events import graph_periods
+
+        s = indicator_series(store, a, b, indicator)
+        t = graph_periods(store, "month")
+        df = t.filter(t.a.isin([a, b]) | t.b.isin([a, b])).select("a", "b", "period", "score_day").execute()
+        df = df.rename(columns={"period": "year"})
+        df["year"] = pd.to_datetime(df.year)
+        comp, _ = _partners(df, a, b, "score_day", None)
+        comp = comp.reindex(s.index)
+        # The graph is sparse: a covered month without a row is a score of 0, an uncovered one is missing.
+        covered = s.notna().to_numpy()
+        comp = comp.where(~comp.isna() | ~covered[:, None], 0.0)
+        active = (comp.ne(0) & covered[:, None]).sum() >= 0.5 * covered.sum()
+        return StudyInputs(s, None, comp.loc[:, active], None)
+    return StudyInputs(indicator_series(store, a, b, indicator))
 
 
 def daily_graph(store: Store, a: str, b: str) -> pd.Series:
@@ -356,10 +597,13 @@ def daily_graph(store: Store, a: str, b: str) -> pd.Series:
 def event_study(store: Store, a: str, b: str, at: str, indicators: list[str] | None = None,
                 before: int | None = None, after: int | None = None, seed: int = 0, level: float = 0.9,
                 n_boot: int = 2000) -> tuple[pd.DataFrame, list[str]]:
-    """Event study of a pair for each indicator that has data around ``at``.
+    """Event study (:class:`EventStudy`) of a pair for each indicator that has data on both sides of ``at``.
+
+    ``seed`` and ``n_boot`` are accepted for compatibility and unused (placebo dates, not a bootstrap).
 
     Returns:
-        (one row per indicator: effect, interval, verdict, windows; a list of 'not measured' notes).
+        (one row per indicator: effect, interval, verdict and its reason, comparison set, placebo band,
+        windows, evidence; a list of 'not measured' notes).
     """
     from dyadic.errors import DyadicError
 
@@ -367,18 +611,23 @@ def event_study(store: Store, a: str, b: str, at: str, indicators: list[str] | N
     for ind in indicators or ["unga_agree", "events_month"]:
         freq, direction, label = INDICATORS.get(ind, (None, 1, ind))
         try:
-            s = indicator_series(store, a, b, ind)
-            es = EventStudy(before=before, after=after, seed=seed, level=level, n_boot=n_boot,
-                            direction=direction).fit(s, at, freq, ind)
+            inp = study_inputs(store, a, b, ind)
+            es = EventStudy(before=before, after=after, level=level, direction=direction).fit(
+                inp.series, at, freq, ind, comparison=inp.comparison, se=inp.se, comparison_se=inp.comparison_se)
         except DyadicError as exc:
             missing.append(f"{a}–{b} {ind} at {at}: {exc}")
             continue
         r = es.result_.as_dict()
         r.update(pair=f"{a}–{b}", label=label, freq=freq)
         rows.append(r)
-    cols = ["pair", "indicator", "label", "freq", "at", "n_before", "n_after", "before_mean", "after_mean",
-            "effect", "lo", "hi", "level", "trend", "verdict"]
-    return pd.DataFrame(rows, columns=cols), missing
+    return pd.DataFrame(rows, columns=STUDY_COLUMNS), missing
+
+
+#: columns of :func:`event_study` (the first fifteen are those of the earlier trend method).
+STUDY_COLUMNS = ["pair", "indicator", "label", "freq", "at", "n_before", "n_after", "before_mean", "after_mean",
+                 "effect", "lo", "hi", "level", "trend", "verdict", "reason", "window", "raw_change",
+                 "comparison_change", "n_comparison", "comparison_sd", "n_placebo", "placebo_lo", "placebo_hi",
+                 "sampling_se", "windows", "evidence"]
 
 
 def breaks(store: Store, a: str, b: str, indicators: list[str] | None = None, beta: float = 2.0

@@ -55,14 +55,16 @@ def shocks_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
             missing += miss
         df = pd.concat(res, ignore_index=True)
         if len(df):
-            tables.append((f"Event study at {at}: mean of (observed - pre-trend counterfactual) over the after window, "
-                           "90% residual-bootstrap interval; UN votes yearly (UN Digital Library), GDELT monthly",
+            tables.append(((f"Event study at {at}: the pair's change in level minus its partners' other dyads' mean "
+                            "change (3 years / 12 months each side), 90% placebo-date interval; a verdict needs the "
+                            "same sign at 1-3 years / 12-36 months; UN votes yearly (UN Digital Library), GDELT "
+                            "monthly"),
                            _fmt(df)))
             main = df[df.pair == f"{a}–{b}"]
             for r in main.itertuples():
                 findings.append(f"After {at}, {html.escape(names[a])}–{html.escape(names[b])} {r.label}: "
                                 f"<strong>{r.verdict}</strong> (effect {r.effect:+.3f}, 90% interval "
-                                f"{r.lo:+.3f} to {r.hi:+.3f}; {r.n_before} periods before, {r.n_after} after).")
+                                f"{r.lo:+.3f} to {r.hi:+.3f}; {html.escape(r.reason)}; evidence: {html.escape(r.evidence)}).")
         v, why = verdict(df[df.pair == f"{a}–{b}"] if len(df) else df)
         for row in claims[claims.measure == measure].itertuples():
             paper.append({"quote": row.quote, "section": row.section, "verdict": v, "reason": why})
