@@ -16,21 +16,24 @@ CFG = load_config()
 
 
 def hand_panel() -> pd.DataFrame:
-    """Year 2000 and 2005, four states (AAA, BBB, CCC, USA): every input column the drivers read."""
+    """Years 1995 and 2000, four states (AAA, BBB, CCC, USA): every input column the drivers read."""
     rows = []
     for year in (1995, 2000):
-        for a, b, agree, pi, trade, dep_a, dep_b, mme, cinc_a, cinc_b, pledges in [
-            ("AAA", "BBB", 0.9, 0.6, 30.0, 0.5, 0.1, 2, 0.10, 0.02, (0, 0, 0, 1, 1)),
-            ("AAA", "CCC", 0.5, 0.1, 20.0, 0.1, 0.2, 0, 0.10, 0.01, (1, 0, 0, 0, 0)),
-            ("AAA", "USA", 0.2, -0.2, 10.0, 0.2, 0.01, 0, 0.10, 0.15, (0, 0, 0, 0, 0)),
-            ("BBB", "CCC", 0.6, 0.2, np.nan, np.nan, np.nan, 1, 0.02, 0.01, (0, 0, 0, 0, 0)),
-            ("BBB", "USA", 0.4, 0.0, 5.0, 0.05, 0.001, 0, 0.02, 0.15, (0, 0, 0, 0, 0)),
-            ("CCC", "USA", 0.7, 0.3, 1.0, 0.01, 0.0001, 3, 0.01, 0.15, (1, 0, 0, 0, 0)),
+        for a, b, pi, trade, dep_a, dep_b, mme, cinc_a, cinc_b, pledges, da, db, dist, poly, rel in [
+            ("AAA", "BBB", 0.6, 30.0, 0.5, 0.1, 2, 0.10, 0.02, (0, 0, 0, 1, 1), 2.0, 1.5, 0.5, 0.1, 1),
+            ("AAA", "CCC", 0.1, 20.0, 0.1, 0.2, 0, 0.10, 0.01, (1, 0, 0, 0, 0), 2.0, 0.5, 1.5, 0.3, 1),
+            ("AAA", "USA", -0.2, 10.0, 0.2, 0.01, 0, 0.10, 0.15, (0, 0, 0, 0, 0), 2.0, 0.0, 2.0, 0.6, 1),
+            ("BBB", "CCC", 0.2, np.nan, np.nan, np.nan, 1, 0.02, 0.01, (0, 0, 0, 0, 0), 1.5, 0.5, 1.0, 0.2, 0),
+            ("BBB", "USA", 0.0, 5.0, 0.05, 0.001, 0, 0.02, 0.15, (0, 0, 0, 0, 0), 1.5, 0.0, 1.5, 0.5, 1),
+            ("CCC", "USA", 0.3, 1.0, 0.01, 0.0001, 3, 0.01, 0.15, (1, 0, 0, 0, 0), 0.5, 0.0, 0.5, 0.0, 1),
         ]:
-            k = 1.0 if year == 2000 else 0.5  # 1995 trade half of 2000, agreement 0.1 lower
-            rows.append({"year": year, "a": a, "b": b, "unga_agree": agree - (0 if year == 2000 else 0.1),
-                         "unga_pi": pi, "trade": trade * k, "dep_a": dep_a, "dep_b": dep_b, "mme_exercises": mme,
-                         "cinc_a": cinc_a, "cinc_b": cinc_b, "milex_a": np.nan, "milex_b": np.nan,
+            k = 1.0 if year == 2000 else 0.5  # 1995 trade half of 2000
+            rows.append({"year": year, "a": a, "b": b, "unga_pi": pi, "trade": trade * k, "dep_a": dep_a,
+                         "dep_b": dep_b, "mme_exercises": mme, "cinc_a": cinc_a, "cinc_b": cinc_b,
+                         "milex_a": np.nan, "milex_b": np.nan, "bsv_dist_a_third": da, "bsv_dist_b_third": db,
+                         "bsv_distance": dist, "polyarchy_absdiff": poly, "relevant": rel,
+                         "mid_ongoing": int(a == "AAA" and b == "USA"), "td_rivalry": int(a == "AAA" and b == "USA"),
+                         "td_as_of": year,
                          **dict(zip(["atop_defense", "atop_offense", "atop_neutral", "atop_nonagg",
                                      "atop_consult"], pledges))})
     return pd.DataFrame(rows)
@@ -50,12 +53,16 @@ def hand():
 
 def test_derived_inputs_have_the_values_the_rules_give(hand):
     ab = hand.loc[("AAA", "BBB")]
-    # balancing: AAA-USA 0.2, BBB-USA 0.4 -> distance 1 - 0.4, margin 0.9 - 0.4
-    assert ab.bal_distance == pytest.approx(0.6) and ab.bal_margin == pytest.approx(0.5)
-    assert np.isnan(hand.loc[("AAA", "USA")].bal_distance)  # the third party cannot balance against itself
-    assert ab.unga_change5 == pytest.approx(0.1)
+    # balancing: the nearer of the two stands 1.5 from USA; they are 0.5 apart -> gap 1.0
+    assert ab.bal_far == pytest.approx(1.5) and ab.bal_gap == pytest.approx(1.0)
+    assert np.isnan(hand.loc[("AAA", "USA")].bal_far)  # the third party cannot balance against itself
     assert ab.growth3 == pytest.approx(np.nan, nan_ok=True)  # 1997 absent: no three-year growth
-    assert ab.pledge_types == 2 and hand.loc[("AAA", "CCC")].pledge_types == 1
+    # graded pledges: non-aggression 0.75 + consultation 0.25; a defence pledge 1.0
+    assert ab.pledge_score == pytest.approx(1.0) and hand.loc[("AAA", "CCC")].pledge_score == pytest.approx(1.0)
+    assert ab.pledge_types == 2
+    # disputes over the window (1995 and 2000 both in it for AAA-USA), rivalry with its as-of year
+    assert hand.loc[("AAA", "USA")].mid_years == 2 and ab.mid_years == 0
+    assert hand.loc[("AAA", "USA")].rivalry == 1 and hand.loc[("AAA", "USA")].asof__rivalry == 2000
     assert ab.cinc_sum == pytest.approx(0.12)
     assert ab.dep_max == pytest.approx(0.5) and np.isnan(hand.loc[("BBB", "CCC")].dep_max)
     # graph rows arrive in either order; hostile share = 10 / (30 + 10); coop per k of the smaller total
@@ -74,27 +81,26 @@ def test_outside_the_graph_years_event_components_are_missing():
 
 
 def test_each_driver_on_the_hand_panel(hand):
-    # economic: trade 30 > 20 > 10 > 5 > 1 (BBB-CCC missing); min_components=2 with growth3 missing -> trade + dep
+    # reference set: the five relevant dyads; BBB-CCC is placed in their distribution
+    assert not hand.loc[("BBB", "CCC"), "in_reference"] and hand["in_reference"].sum() == 5
     econ = hand["economic_self_interest"]
     assert np.isnan(econ[("BBB", "CCC")])  # no trade, no dependence: not measured
     assert econ[("AAA", "BBB")] == 100.0
     assert hand.loc[("AAA", "BBB"), "pct__trade"] == 100.0 and hand.loc[("CCC", "USA"), "pct__trade"] == 20.0
-    # defence: exercises 3 > 2 > 1 > 0 (three tied at the bottom share rank 2 of 6)
+    # defence: exercises 3 > 2 > 0 among the five relevant; CCC-USA on top
     assert hand["defence_cooperation"][("CCC", "USA")] == 100.0
-    assert hand["pct__mme_exercises"][("AAA", "USA")] == pytest.approx(100 * 2 / 6)
-    # security: pledges AAA-BBB 2 kinds; conflict share 0.25 (AAA-BBB) beats 0.75 (AAA-USA)
+    assert hand.loc[("BBB", "CCC"), "pct__mme_exercises"] == pytest.approx(100 * 4 / 6)  # outsider: 3 of 5 below it, placed as a sixth
+    # security: the rival with disputes and the most hostile coverage at the bottom
     sec = hand["security_reassurance"]
-    assert sec[("AAA", "BBB")] == 100.0
-    assert hand.loc[("AAA", "BBB"), "pct__-ev_hostile_share"] == 100.0
-    assert hand.loc[("AAA", "USA"), "pct__-ev_hostile_share"] == 50.0
-    # balancing: only dyads without USA, and only those with both partners' USA agreement
+    assert sec.idxmin() == ("AAA", "USA") and sec[("AAA", "BBB")] == sec.max()
     bal = hand["geopolitical_balancing"]
     assert bal[[("AAA", "USA"), ("BBB", "USA"), ("CCC", "USA")]].isna().all()
-    assert bal[("AAA", "BBB")] == 100.0  # margin 0.5 and distance 0.6 both top
-    # political: pi 0.6 is the top value
-    assert hand["political_convergence"][("AAA", "BBB")] == 100.0
-    # power projection: cinc sum 0.25 (AAA-USA) top
-    assert hand["power_projection"][("AAA", "USA")] == 100.0
+    assert bal[("AAA", "BBB")] == 100.0  # farthest from USA and nearest each other
+    # political convergence: regime similarity (0.0 absolute difference best)
+    assert hand["political_convergence"][("CCC", "USA")] == 100.0
+    # power projection: no veto or IGO data here, so not measured (never a size score)
+    assert hand["power_projection"].isna().all()
+    assert (hand["security_reassurance__nref"] <= 5).all()
 
 
 def test_weights_are_read_from_the_configuration(hand):
@@ -109,12 +115,15 @@ def test_weights_are_read_from_the_configuration(hand):
 def test_a_custom_configuration_changes_the_mapping(tmp_path):
     text = (load_config.__globals__["resources"].files("dyadic.data").joinpath("drivers.toml").read_text())
     text = text.replace('column = "trade"\n  weight = 2.0\n  direction = 1', 'column = "trade"\n  weight = 2.0\n  direction = -1')
+    text = text.replace('reference = "politically_relevant"', 'reference = "all"')
     p = tmp_path / "d.toml"
     p.write_text(text)
     cfg = load_config(p)
+    assert cfg.reference == "all"
     d = derive_inputs(hand_panel(), "USA")
     s = score(d[d.year == 2000].reset_index(drop=True), cfg).set_index(["a", "b"])
     assert s.loc[("CCC", "USA"), "pct__-trade"] == 100.0  # smallest trade ranks highest now
+    assert s["in_reference"].all()
 
 
 def test_bad_configuration_is_a_clear_error(tmp_path):
@@ -127,6 +136,14 @@ def test_bad_configuration_is_a_clear_error(tmp_path):
     p.write_text("[drivers\n")
     with pytest.raises(RequestError, match="bad.toml"):
         load_config(p)
+
+
+def test_reference_percentiles_place_outsiders_in_the_reference_distribution():
+    v = pd.Series([1.0, 2.0, 3.0, 2.0, 10.0])
+    ref = pd.Series([True, True, True, False, False])
+    p = percentile(v, pd.Series([0] * 5), 1, ref)
+    assert list(p[:3]) == pytest.approx([100 / 3, 200 / 3, 100.0])
+    assert p[3] == pytest.approx(100 * 2.5 / 4) and p[4] == pytest.approx(100.0)
 
 
 @hsettings(max_examples=60, deadline=None)
@@ -190,7 +207,9 @@ def test_real_missing_follows_source_coverage(real, fstore):
     assert d.loc[d.year > mme_last, "defence_cooperation"].isna().all()
     usa = (d.a == "USA") | (d.b == "USA")
     assert d.loc[usa, "geopolitical_balancing"].isna().all()
-    assert real.missing == []
+    # the framework store lacks the conflict, IGO, veto, regime and arms sources: each is named, none scored 0
+    assert any("contiguity" in m for m in real.missing) and any("disputes" in m for m in real.missing)
+    assert real.reference.startswith("all dyads")
 
 
 def test_every_real_score_expands_to_its_inputs(real):
@@ -236,8 +255,23 @@ def test_claims_the_framework_tests_are_quoted_verbatim_from_the_paper():
         assert re.sub(r"\s+", " ", r.quote) in text, r.claim_id
 
 
-def test_brief_sections_for_questions_1_2_5(fstore):
+@pytest.fixture(scope="module")
+def brief_store(tmp_path_factory):
+    """The framework sources plus those the redesigned drivers read (security, power projection, convergence)."""
+    from conftest import UNGA_SOURCES, staged_store
+    from framework_support import FRAMEWORK_SOURCES
+
+    st = staged_store(tmp_path_factory, "drivers_brief", [*UNGA_SOURCES, *FRAMEWORK_SOURCES, "cow_contiguity_distance",
+                                                          "mids_cow_gml", "strategic_rivalries_td", "unsc_vetoes",
+                                                          "cow_igo", "democracy_vdem_polity_uds"])
+    yield st
+    st.close()
+
+
+def test_brief_sections_for_questions_1_2_5(brief_store):
     from dyadic.report.framework_section import framework_sections
+
+    fstore = brief_store
 
     names = {"CHN": "China", "RUS": "Russia", "USA": "United States"}
     fw = framework_sections(fstore, "CHN", "RUS", "USA", names)
@@ -277,9 +311,9 @@ def test_framework_runs_on_a_store_with_votes_only(unga_store, tmp_path):
                        "'unga_unsc_votes_undl_scrape')")
         ds = compute_drivers(st, 2015, 2016)
         assert len(ds.missing) >= 4
-        for d in ("security_reassurance", "power_projection", "economic_self_interest", "defence_cooperation"):
+        # UN votes alone measure none of the drivers (convergence reads regimes and IGOs, balancing ideal points)
+        for d in DRIVERS:
             assert ds.data[d].isna().all(), d
-        assert ds.data["political_convergence"].notna().any()
         c = classify(st, ds, "CHN", "RUS", 2016)
         assert {k.name: k.holds for k in c.criteria}["defence_pledge"] is None and c.provisional
         assert asymmetry(ds, "CHN", "RUS")["index"].isna().all()

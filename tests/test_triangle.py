@@ -1,17 +1,29 @@
-"""Strategic triangle: configurations on constructed signs, the pivot, what-ifs that change only one tie."""
+"""Strategic triangle: the classifier on generated ties and intervals, the tie arithmetic, what-ifs."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from hypothesis import given, strategies as st_
+from framework_support import framework_store
+from hypothesis import given
+from hypothesis import strategies as st_
 
 from dyadic.errors import RequestError
 from dyadic.framework.drivers import compute_drivers
-from dyadic.framework.triangle import (configure, dyad_key, parse_what_if, substitution, tie_values, triangle,
-                                       what_if)
-
-from framework_support import framework_store
+from dyadic.framework.triangle import (
+    COMPONENTS,
+    INDETERMINATE,
+    Tie,
+    TieModel,
+    TieSettings,
+    configure,
+    dyad_key,
+    parse_what_if,
+    substitution,
+    triangle,
+    what_if,
+)
 
 S = ("USA", "CHN", "RUS")
 
@@ -31,22 +43,81 @@ def test_each_configuration_on_constructed_signs(t, name, positions, balanced):
     c = configure(S, t)
     assert c.name == name and c.positions == positions and c.balanced is balanced
     assert c.balance == pytest.approx(np.prod(list(t.values())))
+    # the same ties as intervals clear of a band give the same answer
+    wide = {k: Tie(v, v - 0.05, v + 0.05) for k, v in t.items()}
+    assert configure(S, wide, band=0.1).name == name
 
 
-def test_missing_or_neutral_tie_is_undetermined():
-    assert configure(S, ties(0.2, np.nan, 0.4)).name == "undetermined"
-    assert configure(S, ties(0.2, 0.05, 0.4), band=0.1).name == "undetermined"
+def test_missing_neutral_or_uncertain_tie_is_indeterminate_and_named():
+    assert configure(S, ties(0.2, np.nan, 0.4)).uncertain == {dyad_key("USA", "RUS"): "not measured"}
+    c = configure(S, ties(0.2, 0.05, 0.4), band=0.1)
+    assert c.name == INDETERMINATE and c.uncertain == {dyad_key("USA", "RUS"): "neutral"}
+    assert c.positions == {s: "" for s in S} and c.balanced is None
+    # an estimate beyond the band whose interval reaches into it is not signed either
+    c = configure(S, {**ties(0.2, 0.3, 0.4), dyad_key("CHN", "RUS"): Tie(-0.3, -0.4, -0.05)}, band=0.1)
+    assert c.name == INDETERMINATE and c.uncertain == {dyad_key("CHN", "RUS"): "uncertain"}
+    assert c.reason == "CHN-RUS uncertain"
 
 
-@given(st_.lists(st_.floats(-1, 1).filter(lambda v: abs(v) > 1e-9), min_size=3, max_size=3))
-def test_pivot_is_the_state_with_two_positive_ties(vals):
+@pytest.mark.parametrize("tie, band, status", [
+    (Tie(0.3, 0.2, 0.4), 0.1, "positive"), (Tie(-0.3, -0.4, -0.2), 0.1, "negative"),
+    (Tie(0.05, -0.05, 0.08), 0.1, "neutral"), (Tie(0.2, 0.05, 0.3), 0.1, "uncertain"),
+    (Tie(-0.1, -0.3, 0.2), 0.1, "uncertain"), (Tie(0.1, 0.1, 0.1), 0.1, "neutral"),
+    (Tie(float("nan"), -1, 1), 0.1, "not measured"), (Tie(0.0, 0.0, 0.0), 0.0, "neutral"),
+])
+def test_tie_status_against_the_band(tie, band, status):
+    assert tie.status(band) == status
+
+
+interval = st_.tuples(st_.floats(-1, 1), st_.floats(0, 0.5), st_.floats(0, 0.5)).map(
+    lambda v: Tie(v[0], max(-1.0, v[0] - v[1]), min(1.0, v[0] + v[2])))
+
+
+@given(st_.lists(interval, min_size=3, max_size=3), st_.floats(0, 0.3))
+def test_named_only_when_every_interval_clears_the_band(vals, band):
     t = ties(*vals)
-    c = configure(S, t)
+    c = configure(S, t, band)
+    clear = [v.lo > band or v.hi < -band for v in vals]
+    assert (c.name != INDETERMINATE) is all(clear)
+    if c.name == INDETERMINATE:
+        assert set(c.uncertain) == {k for k, ok in zip(t, clear) if not ok}
+    else:  # Heider: balanced exactly when the product of the signs is positive
+        assert c.balanced is bool(np.prod([np.sign(v.value) for v in vals]) > 0)
     if c.name == "romantic triangle":
         (pivot,) = [s for s, p in c.positions.items() if p == "pivot"]
-        assert all(t[dyad_key(pivot, o)] > 0 for o in S if o != pivot)
-    # Heider: balanced exactly when the product of the signs is positive
-    assert c.balanced is bool(np.prod(np.sign(vals)) > 0)
+        assert all(t[dyad_key(pivot, o)].lo > band for o in S if o != pivot)
+
+
+def _evidence(**vals):
+    """One dyad-year of evidence: each component given as (estimate, lo, hi)."""
+    row = {"year": 2000, "dyad": "CHN-RUS"}
+    for c in COMPONENTS:
+        p, lo, hi = vals.get(c, (0.0, 0.0, 0.0))
+        row |= {c: p, f"{c}_lo": lo, f"{c}_hi": hi, f"{c}_as_of": 2000.0, f"{c}_note": ""}
+    return pd.DataFrame([row])
+
+
+def test_tie_is_weighted_amity_minus_enmity_with_interval():
+    m = TieModel(TieSettings())
+    w = m.settings.weights
+    m.evidence_ = _evidence(rivalry=(1, 1, 1), mids=(0.4, 0.2, 0.6), pledges=(1, 0.5, 1), alignment=(0.5, 0.3, 0.9))
+    r = m.predict().iloc[0]
+    assert r.tie == pytest.approx(-w["rivalry"] - 0.4 * w["mids"] + w["pledges"] + 0.5 * w["alignment"])
+    assert r.lo == pytest.approx(-w["rivalry"] - 0.6 * w["mids"] + 0.5 * w["pledges"] + 0.3 * w["alignment"])
+    assert r.hi == pytest.approx(-w["rivalry"] - 0.2 * w["mids"] + w["pledges"] + 0.9 * w["alignment"])
+    # nothing measured: estimate 0, interval spans each side's whole weight
+    m.evidence_ = _evidence(**{c: (0, 0, 1) for c in COMPONENTS})
+    r = m.predict().iloc[0]
+    assert (r.tie, r.lo, r.hi) == pytest.approx((0, -(w["rivalry"] + w["mids"]), w["pledges"] + w["alignment"]))
+    assert r.status == "uncertain"
+
+
+def test_settings_are_checked():
+    with pytest.raises(RequestError, match="sum to at most 1"):
+        TieSettings.from_config({"weights": {"rivalry": 0.9, "mids": 0.3}})
+    with pytest.raises(RequestError, match="name"):
+        TieSettings.from_config({"weights": {"trade": 0.1}})
+    assert TieSettings.from_config({"neutral_band": 0.2}).band == 0.2
 
 
 def test_what_if_changes_only_the_named_tie():
@@ -64,20 +135,27 @@ def test_what_if_changes_only_the_named_tie():
     assert what_if(S, t, "USA", "RUS", 5)["ties_after"][dyad_key("USA", "RUS")] == 1.0
 
 
+def test_what_if_shifts_the_whole_interval():
+    t = {**{k: Tie(v, v - 0.05, v + 0.05) for k, v in ties(-0.3, -0.4, -0.3).items()},
+         dyad_key("USA", "CHN"): Tie(0.0, -0.02, 0.02)}
+    r = what_if(S, t, "USA", "CHN", 0.3, band=0.1)
+    after = r["ties_after"][dyad_key("USA", "CHN")]
+    assert (after.value, after.lo, after.hi) == pytest.approx((0.3, 0.28, 0.32))
+    assert r["before"].name == INDETERMINATE and r["after"].name == "stable marriage"
+    assert r["after"].positions == {"USA": "partner", "CHN": "partner", "RUS": "outcast"}
+    # an uncertain tie shifted stays as wide: a small shift leaves it unsigned
+    t[dyad_key("USA", "CHN")] = Tie(0.0, -0.3, 0.3)
+    assert what_if(S, t, "USA", "CHN", 0.3, band=0.1)["after"].name == INDETERMINATE
+
+
 def test_what_if_parsing_and_errors():
     assert parse_what_if("usa-rus:+0.3") == ("USA", "RUS", 0.3)
     with pytest.raises(RequestError):
         parse_what_if("USA RUS 0.3")
     with pytest.raises(RequestError, match="not a side"):
         what_if(S, ties(0.1, 0.1, 0.1), "USA", "IND", 0.3)
-
-
-def test_tie_is_centred_percentile_mean():
-    import pandas as pd
-
-    df = pd.DataFrame({"x": [100.0, 50.0, np.nan], "y": [50.0, 0.0, np.nan]})
-    t = tie_values(df, ["x", "y"], [1.0, 1.0])
-    assert t.iloc[0] == pytest.approx(0.5) and t.iloc[1] == pytest.approx(-0.5) and np.isnan(t.iloc[2])
+    with pytest.raises(RequestError, match="three different"):
+        triangle(None, "USA", "USA", "RUS")
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +163,12 @@ def ds(unga_store, settings):
     return compute_drivers(framework_store(unga_store, settings), 2010, 2020)
 
 
-def test_real_triangle_follows_its_ties(ds):
+def test_driver_scores_without_a_store_measure_nothing(ds):
+    """Older callers pass driver scores: their years are kept, and without a store no tie is measured."""
     tr = triangle(ds, "USA", "CHN", "RUS")
     assert set(tr.years.year) == set(range(2010, 2021))
-    for r in tr.years.itertuples():
-        c = configure(tr.states, tr.ties_in(r.year))
-        assert c.name == r.configuration
-    t = tr.ties.dropna(subset=["tie"])
-    assert t.tie.between(-1, 1).all()
+    assert (tr.years.configuration == INDETERMINATE).all()
+    assert (tr.ties.status == "not measured").all() and tr.ties.not_measured.str.contains("no store").all()
 
 
 def test_real_substitution_table(ds):

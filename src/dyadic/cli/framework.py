@@ -38,7 +38,8 @@ def drivers(
     monthly: Annotated[bool, typer.Option("--monthly", help="Event-based components by month (GDELT daily graph).")] = False,
     config: ConfigOpt = None, fmt: FormatOpt = "table", store: StoreOpt = None,
 ) -> None:
-    """Scores of the six drivers of cooperation by year: percentiles among all dyads of the year."""
+    """Scores of the six drivers of cooperation by year: percentiles among the politically relevant dyads, with
+    the year each input of the latest scores stands on."""
     from dyadic.framework.drivers import driver_months
 
     args.years(from_, to)
@@ -52,7 +53,11 @@ def drivers(
         if explain is not None:
             emit(ds.explain(a, b, explain), fmt, title=f"drivers {a}-{b} {explain}: inputs behind each score")
         else:
-            emit(ds.pair(a, b), fmt, title=f"drivers of cooperation {a}-{b} (percentile among all dyads)")
+            emit(ds.pair(a, b), fmt, title=f"drivers of cooperation {a}-{b} (percentile among {ds.reference})")
+            latest = ds.year_of_latest(a, b)
+            if fmt == "table" and latest is not None:
+                for sentence in ds.evidence(a, b, latest).sentence:
+                    out.print(f"evidence: {sentence}")
         if ds.missing and fmt == "table":
             out.print("not measured: " + "; ".join(ds.missing))
 
@@ -106,37 +111,47 @@ def triangle(
     a: Annotated[str, typer.Argument(help="First state (e.g. the third party).")],
     b: Annotated[str, typer.Argument(help="Second state.")],
     c: Annotated[str, typer.Argument(help="Third state.")],
-    what_if: Annotated[Optional[str], typer.Option("--what-if", help='Change one tie, e.g. "USA-RUS:+0.3".')] = None,
+    what_if: Annotated[Optional[str], typer.Option("--what-if", help='Shift one tie, in tie units, e.g. "USA-RUS:+0.3".')] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Year of the what-if (default: latest).")] = None,
     from_: FromOpt = None, to: ToOpt = None,
     config: ConfigOpt = None, fmt: FormatOpt = "table", store: StoreOpt = None,
 ) -> None:
-    """Dittmer configuration of a triad by year; with --what-if, what moves when one tie changes, and how far
-    the courting state could substitute for the courted state's partner."""
+    """Dittmer configuration of a triad by year, on signed ties (amity minus enmity) with intervals; a
+    configuration is named only when all three ties are clear of the neutral band, else indeterminate with the
+    tie that is not. With --what-if, what moves when one tie shifts, and how far the courting state could
+    substitute for the courted state's partner."""
     from dyadic.framework import triangle as tri
+    from dyadic.framework.drivers import load_config
 
     args.years(from_, to)
     args.year(year, "--year")
     parsed = tri.parse_what_if(what_if) if what_if is not None else None
+    cfg = load_config(config)
     with _open(store) as st:
         reg = st.registry()
         a, b, c = reg.resolve_distinct(a, b, c)
-        ds = _scores(st, config, from_, to)
-        t = tri.triangle(ds, a, b, c)
+        t = tri.triangle(st, a, b, c, from_ if from_ is not None else cfg.start, to if to is not None else cfg.end,
+                         config=cfg.triangle)
         if what_if is None:
-            emit(t.years, fmt, title=f"strategic triangle {a}-{b}-{c}")
+            emit(t.table() if fmt == "table" else t.years, fmt, title=f"strategic triangle {a}-{b}-{c} "
+                 f"(each tie: estimate and interval; signed only beyond ±{t.settings.band:g})")
+            if fmt == "table":
+                notes = sorted({n for r in t.ties.not_measured for n in str(r).split("; ") if n})
+                for n in notes:
+                    out.print(f"not measured or carried: {n}")
             return
         x, y, delta = parsed
         x, y = reg.resolve_distinct(x, y)
         yr = year if year is not None else int(t.years.year.max())
-        res = tri.what_if(t.states, t.ties_in(yr), x, y, delta, float(ds.config.triangle.get("neutral_band", 0)))
+        res = tri.what_if(t.states, t.ties_in(yr), x, y, delta, t.settings.band)
         rows = pd.DataFrame({"what": ["configuration", *[f"position {s}" for s in t.states], "balanced"],
                              "before": [res["before"].name, *[res["before"].positions[s] for s in t.states],
                                         str(res["before"].balanced)],
                              "after": [res["after"].name, *[res["after"].positions[s] for s in t.states],
                                        str(res["after"].balanced)]})
-        emit(rows, fmt, title=f"what-if {x}-{y} {delta:+} in {yr}")
+        emit(rows, fmt, title=f"what-if {x}-{y} {delta:+} in {yr} (tie and its interval shifted)")
         partner = next(s for s in t.states if s not in (x, y))
+        ds = _scores(st, config, from_, to)
         emit(tri.substitution(ds, y, partner, x, yr), fmt,
              title=f"could {x} substitute for {partner} as {y}'s partner?")
         if fmt == "table":

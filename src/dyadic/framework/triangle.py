@@ -1,10 +1,20 @@
-"""The strategic triangle: signed, weighted ties of three dyads, Dittmer's configurations, balance and what-ifs.
+"""The strategic triangle: signed ties with uncertainty, Dittmer's configurations, balance and what-ifs.
 
-Ties (``[triangle]`` in ``data/drivers.toml``; docs/methods/triangle.md): a tie is
-``(weighted mean of the tie drivers' scores - 50) / 50``, in [-1, 1]: positive when the pair scores above
-the median dyad on the drivers that measure amity (by default security reassurance and political
-convergence), negative below it. ``|tie| <= neutral_band`` is neither, and leaves the configuration
-undetermined.
+A tie (docs/methods/triangle.md; settings in ``[triangle]`` of ``data/drivers.toml``) is amity minus enmity,
+in [-1, 1], from four pieces of evidence per dyad-year, each scaled to [0, 1]:
+
+- enmity: a Thompson–Dreyer strategic rivalry in force (``rivalry``) and the share of the last ``mid_window``
+  years with a militarized dispute (COW MID 5.0, ``mids``);
+- amity: the strongest alliance pledge the pair shares (ATOP 5.1 + curated treaties, ``pledges``: defence or
+  offence 1, other pledges ``other_pledge``, times ``multilateral_weight`` when shared only multilaterally) and
+  UN alignment (``alignment``: ``max(0, 1 - 2F(d))``, F the share of the year's dyads whose published BSV
+  ideal-point distance is below the pair's, so only pairs closer than the median dyad gain amity).
+
+``tie = sum(amity weights * amity) - sum(enmity weights * enmity)``. Each piece is an interval: exact where
+measured, widened over the source's median spell length where carried past its last year, and its whole
+range [0, 1] where not measured (BSV's 90% posterior intervals give the alignment's). A tie's sign is named
+only when its whole interval is clear of the neutral band ``|tie| <= neutral_band``; else it is *neutral*
+(inside the band) or *uncertain* (straddling its edge), and the configuration is *indeterminate*, naming the tie.
 
 Dittmer (1981) configurations from the three signs:
 
@@ -14,85 +24,359 @@ Dittmer (1981) configurations from the three signs:
 - ``unit veto``: - - - (each against both).
 
 Structural balance (Heider; Cartwright & Harary 1956): a triangle is balanced when the product of its signs is
-positive (ménage à trois, stable marriage); ``balance`` = product of the three ties, in [-1, 1].
+positive (ménage à trois, stable marriage); ``balance`` = product of the three tie estimates, in [-1, 1].
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import RequestError
-from dyadic.framework.drivers import DRIVERS, DriverScores
+from dyadic.errors import NotIngestedError, RequestError
+from dyadic.framework.drivers import DriverScores, load_config
+from dyadic.store import Store
 
 CONFIGS = {3: "ménage à trois", 2: "romantic triangle", 1: "stable marriage", 0: "unit veto"}
+INDETERMINATE = "indeterminate"
+ENMITY = ("rivalry", "mids")
+AMITY = ("pledges", "alignment")
+COMPONENTS = (*ENMITY, *AMITY)
+#: defaults of ``[triangle]`` (drivers.toml holds the same values with the reasoning)
+DEFAULTS = {"weights": {"rivalry": 0.4, "mids": 0.2, "pledges": 0.25, "alignment": 0.15}, "neutral_band": 0.1,
+            "mid_window": 5, "other_pledge": 0.5, "multilateral_weight": 0.5}
 
 
 def dyad_key(x: str, y: str) -> str:
     return "-".join(sorted([x, y]))
 
 
-def tie_values(scores: pd.DataFrame, drivers: list[str], weights: list[float]) -> pd.Series:
-    """Tie in [-1, 1] from driver score columns; missing when none of the drivers is measured."""
-    w = np.array(weights, dtype=float)
-    vals = scores[drivers].to_numpy(float)
-    has = ~np.isnan(vals)
-    num = np.where(has, vals * w, 0).sum(axis=1)
-    den = np.where(has, w, 0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(den > 0, num / den, np.nan)
-    return pd.Series((mean - 50) / 50, index=scores.index)
+# ------------------------------------------------------------------------------------------ settings, ties
+
+
+@dataclass(frozen=True)
+class TieSettings:
+    """The tie rule's parameters (``[triangle]`` in drivers.toml)."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULTS["weights"]))
+    band: float = DEFAULTS["neutral_band"]
+    mid_window: int = DEFAULTS["mid_window"]
+    other_pledge: float = DEFAULTS["other_pledge"]
+    multilateral_weight: float = DEFAULTS["multilateral_weight"]
+
+    @classmethod
+    def from_config(cls, cfg: Mapping | None) -> TieSettings:
+        cfg = dict(cfg or {})
+        w = {**DEFAULTS["weights"], **dict(cfg.get("weights", {}))}
+        s = cls(weights=w, band=float(cfg.get("neutral_band", DEFAULTS["neutral_band"])),
+                mid_window=int(cfg.get("mid_window", DEFAULTS["mid_window"])),
+                other_pledge=float(cfg.get("other_pledge", DEFAULTS["other_pledge"])),
+                multilateral_weight=float(cfg.get("multilateral_weight", DEFAULTS["multilateral_weight"])))
+        s.check()
+        return s
+
+    def check(self) -> None:
+        bad = set(self.weights) - set(COMPONENTS)
+        if bad or any(v < 0 for v in self.weights.values()):
+            raise RequestError(f"[triangle] weights must be non-negative and name {', '.join(COMPONENTS)}")
+        # each side at most 1 keeps every tie in [-1, 1]
+        if sum(self.weights[c] for c in ENMITY) > 1 + 1e-9 or sum(self.weights[c] for c in AMITY) > 1 + 1e-9:
+            raise RequestError("[triangle] the enmity weights and the amity weights must each sum to at most 1")
+        if not 0 <= self.band < 1 or self.mid_window < 1:
+            raise RequestError("[triangle] neutral_band must be in [0, 1) and mid_window at least 1")
+
+
+@dataclass(frozen=True)
+class Tie:
+    """One tie: its estimate and the interval the evidence allows (both in [-1, 1])."""
+
+    value: float
+    lo: float
+    hi: float
+
+    @classmethod
+    def of(cls, v: Tie | float | None) -> Tie:
+        """A plain number is an exactly known tie; a missing one could be anything."""
+        if isinstance(v, Tie):
+            return v
+        if v is None or np.isnan(v):
+            return cls(float("nan"), -1.0, 1.0)
+        return cls(float(v), float(v), float(v))
+
+    def shifted(self, delta: float) -> Tie:
+        clip = lambda x: float(np.clip(x, -1, 1))
+        return Tie(clip(self.value + delta) if not np.isnan(self.value) else self.value,
+                   clip(self.lo + delta), clip(self.hi + delta))
+
+    def status(self, band: float) -> str:
+        """``positive`` / ``negative`` when the whole interval is clear of the band, ``neutral`` when it lies
+        inside it, ``uncertain`` when it straddles an edge, ``not measured`` without an estimate."""
+        if np.isnan(self.value):
+            return "not measured"
+        if self.lo > band:
+            return "positive"
+        if self.hi < -band:
+            return "negative"
+        if self.lo >= -band and self.hi <= band:
+            return "neutral"
+        return "uncertain"
+
+    def sign(self, band: float) -> int:
+        return {"positive": 1, "negative": -1}.get(self.status(band), 0)
+
+    def __str__(self) -> str:
+        return "n/a" if np.isnan(self.value) else f"{self.value:+.2f} [{self.lo:+.2f},{self.hi:+.2f}]"
+
+
+# --------------------------------------------------------------------------------------------- classifier
 
 
 @dataclass
 class Configuration:
-    name: str  # one of CONFIGS' values or "undetermined"
-    positions: dict[str, str]  # state -> pivot / wing / partner / outcast / friend / adversary
+    name: str  # one of CONFIGS' values or INDETERMINATE
+    positions: dict[str, str]  # state -> pivot / wing / partner / outcast / friend / adversary ("" if none)
     balanced: bool | None
     balance: float
     signs: dict[str, int]
+    uncertain: dict[str, str] = field(default_factory=dict)  # dyad -> its status when it has no sign
+
+    @property
+    def reason(self) -> str:
+        """The ties without a sign: ``"CHN-USA neutral; CHN-RUS uncertain"`` ("" when named)."""
+        return "; ".join(f"{k} {v}" for k, v in self.uncertain.items())
 
 
-def configure(states: tuple[str, str, str], ties: dict[str, float], band: float = 0.0) -> Configuration:
+def configure(states: tuple[str, str, str], ties: Mapping[str, Tie | float], band: float = 0.0) -> Configuration:
     """Dittmer's configuration of one triangle.
 
     Args:
         states: the three state codes.
-        ties: ``"A-B"`` (codes sorted) -> tie in [-1, 1] (missing allowed).
-        band: ties with ``|tie| <= band`` have no sign.
+        ties: ``"A-B"`` (codes sorted) -> :class:`Tie` or a number (exactly known); missing allowed.
+        band: a tie is signed only when its whole interval lies beyond ``±band``.
 
     Returns:
-        The :class:`Configuration`; ``undetermined`` when a tie is missing or inside the band.
+        The :class:`Configuration`; ``indeterminate`` (naming the ties without a sign) unless all three are signed.
     """
     x, y, z = states
-    pairs = [(x, y), (x, z), (y, z)]
-    signs = {}
-    for p, q in pairs:
-        t = ties.get(dyad_key(p, q), np.nan)
-        signs[dyad_key(p, q)] = 0 if t is None or np.isnan(t) or abs(t) <= band else int(np.sign(t))
-    vals = [ties.get(dyad_key(p, q), np.nan) for p, q in pairs]
-    balance = float(np.prod(vals)) if not any(v is None or np.isnan(v) for v in vals) else float("nan")
+    keys = [dyad_key(p, q) for p, q in ((x, y), (x, z), (y, z))]
+    tie = {k: Tie.of(ties.get(k)) for k in keys}
+    signs = {k: tie[k].sign(band) for k in keys}
+    vals = [tie[k].value for k in keys]
+    balance = float(np.prod(vals)) if not any(np.isnan(v) for v in vals) else float("nan")
     if 0 in signs.values():
-        return Configuration("undetermined", {s: "" for s in states}, None, balance, signs)
+        why = {k: tie[k].status(band) for k in keys if signs[k] == 0}
+        return Configuration(INDETERMINATE, {s: "" for s in states}, None, balance, signs, why)
     npos = sum(1 for v in signs.values() if v > 0)
-    name = CONFIGS[npos]
     pos: dict[str, str] = {}
-    if npos == 3:
-        pos = {s: "friend" for s in states}
-    elif npos == 0:
-        pos = {s: "adversary" for s in states}
-    elif npos == 2:
-        for s in states:
-            mine = [signs[dyad_key(s, o)] for o in states if o != s]
+    for s in states:
+        mine = [signs[dyad_key(s, o)] for o in states if o != s]
+        if npos == 3:
+            pos[s] = "friend"
+        elif npos == 0:
+            pos[s] = "adversary"
+        elif npos == 2:
             pos[s] = "pivot" if all(v > 0 for v in mine) else "wing"
-    else:
-        for s in states:
-            mine = [signs[dyad_key(s, o)] for o in states if o != s]
+        else:
             pos[s] = "outcast" if all(v < 0 for v in mine) else "partner"
-    prod = np.prod(list(signs.values()))
-    return Configuration(name, pos, bool(prod > 0), balance, signs)
+    return Configuration(CONFIGS[npos], pos, bool(np.prod(list(signs.values())) > 0), balance, signs)
+
+
+# ------------------------------------------------------------------------------------------------ evidence
+
+
+def _interval_distance(lo_a, hi_a, lo_b, hi_b) -> tuple[np.ndarray, np.ndarray]:
+    """Narrowest and widest distance two position intervals allow."""
+    lo = np.maximum(np.maximum(lo_a - hi_b, lo_b - hi_a), 0.0)
+    hi = np.maximum(np.abs(hi_a - lo_b), np.abs(hi_b - lo_a))
+    return lo, hi
+
+
+class TieModel:
+    """Signed ties with intervals for a few pairs: ``fit`` reads the evidence from a store, ``predict`` weighs it.
+
+    ``evidence_`` (after fit): one row per dyad-year with, for each component, ``<c>`` (estimate), ``<c>_lo``,
+    ``<c>_hi`` (all in [0, 1]), ``<c>_as_of`` (the year the value stands on, missing when not measured) and
+    ``<c>_note`` (why it is not measured or how it was carried, "" when measured that year).
+    """
+
+    def __init__(self, settings: TieSettings | None = None):
+        self.settings = settings or TieSettings()
+
+    def fit(self, store: Store, pairs: list[tuple[str, str]], start: int, end: int) -> TieModel:
+        from dyadic.indicators.panel import create_dyadyears
+
+        if start > end:
+            raise RequestError(f"start year {start} is after end year {end}")
+        self.start_, self.end_ = start, end
+        first = max(1816, start - self.settings.mid_window + 1)  # the dispute window reaches back
+        panel = create_dyadyears(store, first, end, pairs=[f"{x}-{y}" for x, y in pairs])
+        d = panel.data.copy()
+        d["a"], d["b"] = d["a"].astype(str), d["b"].astype(str)
+        d["dyad"] = [dyad_key(x, y) for x, y in zip(d.a, d.b)]
+        d["year"] = d["year"].astype(int)
+        parts = [self._rivalry(store, panel), self._mids(store, panel), self._pledges(store, panel),
+                 self._alignment(store, d)]
+        ev = d[["year", "dyad", "a", "b"]]
+        for p in parts:
+            ev = pd.concat([ev.reset_index(drop=True), p.reset_index(drop=True)], axis=1)
+        self.evidence_ = ev[(ev.year >= start) & (ev.year <= end)].reset_index(drop=True)
+        return self
+
+    # each component returns a frame aligned with the panel rows: <c>, <c>_lo, <c>_hi, <c>_as_of, <c>_note
+
+    @staticmethod
+    def _unknown(name: str, n: int, note: str) -> pd.DataFrame:
+        return pd.DataFrame({name: np.zeros(n), f"{name}_lo": np.zeros(n), f"{name}_hi": np.ones(n),
+                             f"{name}_as_of": np.full(n, np.nan), f"{name}_note": [note] * n})
+
+    @staticmethod
+    def _frame(name: str, point, lo, hi, as_of, note) -> pd.DataFrame:
+        return pd.DataFrame({name: np.asarray(point, float), f"{name}_lo": np.asarray(lo, float),
+                             f"{name}_hi": np.asarray(hi, float), f"{name}_as_of": np.asarray(as_of, float),
+                             f"{name}_note": list(note)})
+
+    def _rivalry(self, store: Store, panel) -> pd.DataFrame:
+        from dyadic.indicators.conflict import add_rivalries, rivalry_years
+
+        n = len(panel.data)
+        try:
+            data = add_rivalries(panel, store, carry_forward=True).data
+        except NotIngestedError:
+            return self._unknown("rivalry", n, "rivalry not measured (strategic_rivalries_td not ingested)")
+        _, last = rivalry_years(store)
+        # carried values fade over the median length of a Thompson-Dreyer rivalry that ended (read from the data)
+        horizon = float(store.con.execute("SELECT median(endyear - styear + 1) FROM rivalries "
+                                          "WHERE endyear < (SELECT max(endyear) FROM rivalries)").fetchone()[0])
+        year = data["year"].to_numpy(int)
+        v = data["td_rivalry"].to_numpy(dtype=float, na_value=np.nan)
+        after = year > last
+        v = np.where(after & np.isnan(v), 0.0, v)  # no rivalry at the last year: carried as none, fading alike
+        fade = np.clip((year - last) / horizon, 0, 1) * after
+        lo = np.where(v == 1, 1 - fade, 0.0)
+        hi = np.where(v == 1, 1.0, fade)
+        note = np.where(after, f"rivalry carried from Thompson–Dreyer's last year ({last}), widened over "
+                               f"{horizon:.0f} years", "")
+        return self._frame("rivalry", v, lo, hi, np.minimum(year, last), note)
+
+    def _mids(self, store: Store, panel) -> pd.DataFrame:
+        from dyadic.indicators.conflict import add_mids, mid_years
+
+        n = len(panel.data)
+        try:
+            data = add_mids(panel, store, dataset="cow").data
+        except NotIngestedError:
+            return self._unknown("mids", n, "disputes not measured (mids_cow_gml not ingested)")
+        _, last = mid_years(store, "cow")
+        w = self.settings.mid_window
+        year = data["year"].to_numpy(int)
+        on = data["mid_ongoing"].to_numpy(dtype=float, na_value=np.nan)
+        dy = (data["a"].astype(str) + "-" + data["b"].astype(str)).to_numpy()
+        out = {k: np.zeros(n) for k in ("p", "lo", "hi")}
+        as_of, note = np.full(n, np.nan), np.full(n, "", dtype=object)
+        for key in np.unique(dy):
+            idx = np.flatnonzero(dy == key)
+            ys, vs = year[idx], on[idx]
+            for j, i in enumerate(idx):
+                win = (ys > ys[j] - w) & (ys <= ys[j])  # the years of the window both were system members
+                seen = win & ~np.isnan(vs)
+                n_in, k, h = int(win.sum()), int(seen.sum()), float(np.nansum(vs[win]))
+                # an unmeasured year could hold a dispute or not: it widens the share, it does not move it
+                out["lo"][i], out["hi"][i] = h / n_in, (h + n_in - k) / n_in
+                out["p"][i] = h / k if k else 0.0
+                as_of[i] = ys[seen].max() if k else np.nan
+                if k < n_in:
+                    note[i] = f"disputes not measured in part of the {w}-year window (COW MID 5.0 ends {last})"
+        return self._frame("mids", out["p"], out["lo"], out["hi"], as_of, note)
+
+    def _pledges(self, store: Store, panel) -> pd.DataFrame:
+        from dyadic.indicators.obligations import add_obligations, carry_label
+
+        n = len(panel.data)
+        try:
+            data = add_obligations(panel, store, carry_forward=True).data
+        except NotIngestedError:
+            return self._unknown("pledges", n, "pledges not measured (alliances_atop_levels and "
+                                               "treaties_after_sources not ingested)")
+        horizon = float(store.con.execute("SELECT median(exit_year - entry_year + 1) FROM atop_members "
+                                          "WHERE exit_year IS NOT NULL").fetchone()[0])
+        f = {c: data[f"oblig_{c}"].to_numpy(dtype=float, na_value=np.nan)
+             for c in ("defense", "offense", "nonagg", "consult", "neutral", "bilateral", "multilateral")}
+        known = ~np.all([np.isnan(f[c]) for c in ("defense", "offense", "nonagg", "consult", "neutral")], axis=0)
+        strong = (np.nan_to_num(f["defense"]) + np.nan_to_num(f["offense"])) > 0
+        other = (np.nan_to_num(f["nonagg"]) + np.nan_to_num(f["consult"]) + np.nan_to_num(f["neutral"])) > 0
+        p = np.where(strong, 1.0, np.where(other, self.settings.other_pledge, 0.0))
+        multi_only = (np.nan_to_num(f["multilateral"]) > 0) & (np.nan_to_num(f["bilateral"]) == 0)
+        p = np.where(multi_only, p * self.settings.multilateral_weight, p)  # as in nature.py's weighting
+        year = data["year"].to_numpy(int)
+        as_of = data["oblig_as_of"].to_numpy(dtype=float, na_value=np.nan)
+        basis = data["oblig_basis"].astype(object).fillna("").to_numpy()
+        carried = np.array([carry_label(store) in str(b) for b in basis]) if known.any() else np.zeros(n, bool)
+        fade = np.where(carried, np.clip((year - as_of) / horizon, 0, 1), 0.0)
+        lo = np.where(known, p * (1 - np.nan_to_num(fade)), 0.0)  # a carried pledge may have lapsed
+        hi = np.where(known, p, 1.0)
+        note = np.where(~known, "pledges not measured (after ATOP's last year, no carried or curated instrument)",
+                        np.where(carried, f"pledges carried: {carry_label(store)}", ""))
+        return self._frame("pledges", np.where(known, p, 0.0), lo, hi, np.where(known, as_of, np.nan), note)
+
+    def _alignment(self, store: Store, d: pd.DataFrame) -> pd.DataFrame:
+        from dyadic.indicators.ideal import PUBLISHED, published_positions
+
+        n = len(d)
+        if not store.has_source(PUBLISHED):
+            return self._unknown("alignment", n, f"alignment not measured ({PUBLISHED} not ingested)")
+        pos = published_positions(store, int(d.year.min()), int(d.year.max()))
+        point, lo, hi = np.zeros(n), np.zeros(n), np.ones(n)
+        as_of, note = np.full(n, np.nan), np.full(n, "", dtype=object)
+        for yr, g in pos.groupby("year"):
+            rows = np.flatnonzero(d.year.to_numpy() == yr)
+            if not len(rows):
+                continue
+            x = g.ideal.to_numpy(float)
+            # the reference set: every pair of states with a published position that year
+            ref = np.sort(np.abs(x[:, None] - x[None, :])[np.triu_indices(len(x), 1)])
+            share = lambda v, ref=ref: np.searchsorted(ref, v, side="left") / len(ref)
+            by = g.set_index("code")
+            for i in rows:
+                a, b = d.a.iat[i], d.b.iat[i]
+                if a not in by.index or b not in by.index:
+                    continue
+                ra, rb = by.loc[a], by.loc[b]
+                dist = abs(ra.ideal - rb.ideal)
+                dlo, dhi = _interval_distance(ra.q5, ra.q95, rb.q5, rb.q95)
+                point[i] = max(0.0, 1 - 2 * share(dist))
+                lo[i], hi[i] = max(0.0, 1 - 2 * share(dhi)), max(0.0, 1 - 2 * share(dlo))
+                as_of[i] = yr
+        missing = np.isnan(as_of)
+        note[missing] = "alignment not measured (a side has no published BSV ideal point that year)"
+        return self._frame("alignment", point, lo, hi, as_of, note)
+
+    def predict(self) -> pd.DataFrame:
+        """Ties by dyad-year: ``year, dyad, tie, lo, hi, status, as_of, not_measured`` and the components.
+
+        ``as_of`` is the oldest year any measured component stands on; ``not_measured`` lists what was not
+        measured (or carried) that year.
+        """
+        ev, w = self.evidence_, self.settings.weights
+        sgn = {c: (-1.0 if c in ENMITY else 1.0) for c in COMPONENTS}
+        tie = sum(sgn[c] * w[c] * ev[c] for c in COMPONENTS)
+        lo = sum(w[c] * (ev[f"{c}_lo"] if sgn[c] > 0 else -ev[f"{c}_hi"]) for c in COMPONENTS)
+        hi = sum(w[c] * (ev[f"{c}_hi"] if sgn[c] > 0 else -ev[f"{c}_lo"]) for c in COMPONENTS)
+        out = ev[["year", "dyad"]].copy()
+        out["tie"], out["lo"], out["hi"] = tie.to_numpy(), lo.to_numpy(), hi.to_numpy()
+        band = self.settings.band
+        out["status"] = [Tie(t, l, h).status(band) for t, l, h in zip(out.tie, out.lo, out.hi)]
+        asof = ev[[f"{c}_as_of" for c in COMPONENTS]].min(axis=1)
+        out["as_of"] = pd.array(asof.round().to_numpy(), dtype="Float64").astype("Int64")
+        notes = ev[[f"{c}_note" for c in COMPONENTS]].to_numpy()
+        out["not_measured"] = ["; ".join(s for s in r if s) for r in notes]
+        for c in COMPONENTS:
+            out[c], out[f"{c}_lo"], out[f"{c}_hi"] = ev[c], ev[f"{c}_lo"], ev[f"{c}_hi"]
+        return out
+
+
+# ------------------------------------------------------------------------------------------------ triangle
 
 
 @dataclass
@@ -101,43 +385,87 @@ class Triangle:
 
     Args:
         states: the three codes as given.
-        ties: ``year, dyad, tie`` plus each tie driver's score.
-        years: ``year, configuration, balanced, balance`` and one position column per state.
+        ties: one row per dyad-year (see :meth:`TieModel.predict`).
+        years: ``year, configuration, indeterminate_by`` (the ties without a sign and why), ``as_of`` (the
+            oldest year the year's evidence stands on), ``not_measured``, ``balanced, balance`` and one
+            ``position_<state>`` column per state.
+        settings: the tie rule used.
     """
 
     states: tuple[str, str, str]
     ties: pd.DataFrame
     years: pd.DataFrame
+    settings: TieSettings = field(default_factory=TieSettings)
 
-    def ties_in(self, year: int) -> dict[str, float]:
+    def ties_in(self, year: int) -> dict[str, Tie]:
         t = self.ties[self.ties.year == year]
-        return dict(zip(t.dyad, t.tie))
+        return {k: Tie(v, lo, hi) for k, v, lo, hi in zip(t.dyad, t.tie, t.lo, t.hi)}
+
+    def table(self) -> pd.DataFrame:
+        """A readable view: configuration, positions and the three ties by year."""
+        y = self.years
+        keys = [dyad_key(p, q) for p, q in ((self.states[0], self.states[1]), (self.states[0], self.states[2]),
+                                            (self.states[1], self.states[2]))]
+        out = pd.DataFrame({"year": y.year, "configuration": y.configuration,
+                            "positions": [", ".join(f"{s} {r[f'position_{s}']}" for s in self.states
+                                                    if r[f"position_{s}"]) for _, r in y.iterrows()]})
+        for k in keys:
+            t = self.ties[self.ties.dyad == k].set_index("year")
+            out[k] = [str(Tie(*t.loc[yr, ["tie", "lo", "hi"]])) if yr in t.index else "n/a" for yr in y.year]
+        out["as_of"] = y.as_of.astype(object).where(y.as_of.notna(), "")
+        out["uncertain"] = y.indeterminate_by
+        return out
 
 
-def triangle(ds: DriverScores, a: str, b: str, c: str) -> Triangle:
-    """The triangle of three states for every year the driver scores cover."""
+def triangle(source: Store | DriverScores, a: str, b: str, c: str, start: int | None = None,
+             end: int | None = None, *, store: Store | None = None, config: Mapping | None = None) -> Triangle:
+    """The triangle of three states by year, on signed ties with uncertainty.
+
+    Args:
+        source: the store to read the evidence from; or, for older callers, driver scores (their years and
+            ``[triangle]`` settings), with the store given as ``store=``.
+        a, b, c: three different state codes.
+        start, end: years (default: the driver scores' years, else the configuration's).
+        store: the store when ``source`` is driver scores; without one every tie is not measured.
+        config: ``[triangle]`` settings (default: the packaged drivers.toml's, or the scores' config).
+    """
     if len({a, b, c}) < 3:
         raise RequestError("a triangle needs three different states")
-    cfg = ds.config.triangle
-    drivers = list(cfg.get("tie_drivers", ["security_reassurance", "political_convergence"]))
-    weights = list(cfg.get("tie_weights", [1.0] * len(drivers)))
-    bad = [d for d in drivers if d not in DRIVERS]
-    if bad or len(weights) != len(drivers):
-        raise RequestError(f"[triangle] tie_drivers must name drivers ({', '.join(DRIVERS)}) with one weight each")
-    band = float(cfg.get("neutral_band", 0.0))
-    parts = []
-    for x, y in ((a, b), (a, c), (b, c)):
-        p = ds.pair(x, y)
-        p["dyad"] = dyad_key(x, y)
-        p["tie"] = tie_values(p, drivers, weights)
-        parts.append(p[["year", "dyad", "tie", *drivers]])
-    ties = pd.concat(parts, ignore_index=True)
+    if isinstance(source, DriverScores):
+        cfg = config if config is not None else source.config.triangle
+        yrs = source.data["year"]
+        start = start if start is not None else (int(yrs.min()) if len(yrs) else source.config.start)
+        end = end if end is not None else (int(yrs.max()) if len(yrs) else source.config.end)
+    else:
+        store = source
+        base = load_config()
+        cfg = config if config is not None else base.triangle
+        start = start if start is not None else base.start
+        end = end if end is not None else base.end
+    settings = TieSettings.from_config(cfg)
+    pairs = [(a, b), (a, c), (b, c)]
+    if store is None:
+        years = np.arange(start, end + 1)
+        ties = pd.DataFrame([{"year": int(y), "dyad": dyad_key(*p), "tie": np.nan, "lo": -1.0, "hi": 1.0,
+                              "status": "not measured", "as_of": pd.NA,
+                              "not_measured": "no store given: triangle(store, ...) reads the evidence"}
+                             for y in years for p in pairs])
+    else:
+        ties = TieModel(settings).fit(store, pairs, start, end).predict()
     rows = []
-    for year, g in ties.groupby("year"):
-        conf = configure((a, b, c), dict(zip(g.dyad, g.tie)), band)
-        rows.append({"year": int(year), "configuration": conf.name, "balanced": conf.balanced,
-                     "balance": conf.balance, **{f"position_{s}": conf.positions[s] for s in (a, b, c)}})
-    return Triangle((a, b, c), ties, pd.DataFrame(rows))
+    for year in range(start, end + 1):
+        g = ties[ties.year == year]
+        conf = configure((a, b, c), {k: Tie(v, lo, hi) for k, v, lo, hi in zip(g.dyad, g.tie, g.lo, g.hi)},
+                         settings.band)
+        asof = g.as_of.dropna()
+        nm = sorted({f"{s} ({k})" for k, r in zip(g.dyad, g.not_measured) for s in str(r).split("; ") if s})
+        rows.append({"year": year, "configuration": conf.name, "indeterminate_by": conf.reason,
+                     "as_of": int(asof.min()) if len(asof) == 3 else None, "not_measured": "; ".join(nm),
+                     "balanced": conf.balanced, "balance": conf.balance,
+                     **{f"position_{s}": conf.positions[s] for s in (a, b, c)}})
+    years = pd.DataFrame(rows)
+    years["as_of"] = years["as_of"].astype("Int64")
+    return Triangle((a, b, c), ties, years, settings)
 
 
 def parse_what_if(text: str) -> tuple[str, str, float]:
@@ -150,9 +478,13 @@ def parse_what_if(text: str) -> tuple[str, str, float]:
         raise RequestError(f"what-if '{text}' is not of the form A-B:+0.3 (a change of the A-B tie)") from exc
 
 
-def what_if(states: tuple[str, str, str], ties: dict[str, float], x: str, y: str, delta: float,
+def what_if(states: tuple[str, str, str], ties: Mapping[str, Tie | float], x: str, y: str, delta: float,
             band: float = 0.0) -> dict:
-    """Change one tie by ``delta`` (clipped to [-1, 1]) and show what moves.
+    """Shift one tie (its estimate and its whole interval) by ``delta`` tie units, clipped to [-1, 1].
+
+    In tie units a bilateral defence pledge is worth the pledge weight (0.25 by default) and ending a
+    rivalry the rivalry weight (0.4), so ``+0.3`` is about one such change. A tie that was uncertain stays as
+    uncertain (its interval moves, it does not narrow).
 
     Returns:
         ``{"before": Configuration, "after": Configuration, "ties_before", "ties_after", "changed": [what
@@ -161,10 +493,13 @@ def what_if(states: tuple[str, str, str], ties: dict[str, float], x: str, y: str
     key = dyad_key(x, y)
     if key not in ties:
         raise RequestError(f"what-if: {x}-{y} is not a side of the triangle {'-'.join(states)}")
-    after = dict(ties)
-    after[key] = float(np.clip(ties[key] + delta, -1, 1)) if not np.isnan(ties[key]) else np.nan
-    b, a_ = configure(states, ties, band), configure(states, after, band)
-    changed = [f"tie {key}: {ties[key]:+.3f} -> {after[key]:+.3f}"]
+    before = {k: Tie.of(v) for k, v in ties.items()}
+    after = dict(before)
+    after[key] = before[key].shifted(delta)
+    b, a_ = configure(states, before, band), configure(states, after, band)
+    plain = all(not isinstance(v, Tie) for v in ties.values())
+    fmt = (lambda t: f"{t.value:+.3f}") if plain else str  # numbers in, numbers out
+    changed = [f"tie {key}: {fmt(before[key])} -> {fmt(after[key])}"]
     if b.name != a_.name:
         changed.append(f"configuration: {b.name} -> {a_.name}")
     for s in states:
@@ -172,7 +507,8 @@ def what_if(states: tuple[str, str, str], ties: dict[str, float], x: str, y: str
             changed.append(f"position of {s}: {b.positions.get(s) or 'none'} -> {a_.positions.get(s) or 'none'}")
     if b.balanced != a_.balanced:
         changed.append(f"balanced: {b.balanced} -> {a_.balanced}")
-    return {"before": b, "after": a_, "ties_before": ties, "ties_after": after, "changed": changed}
+    ties_after = {k: (v.value if plain else v) for k, v in after.items()}
+    return {"before": b, "after": a_, "ties_before": dict(ties), "ties_after": ties_after, "changed": changed}
 
 
 def substitution(ds: DriverScores, target: str, partner: str, third: str, year: int | None = None) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from dyadic.framework.drivers import DRIVERS, DriverScores, compute_drivers
 from dyadic.framework.nature import asymmetry, classify, classify_years, widening
-from dyadic.framework.triangle import ASSUMPTIONS, substitution, triangle, what_if
+from dyadic.framework.triangle import ASSUMPTIONS, INDETERMINATE, substitution, triangle, what_if
 from dyadic.report.charts import yearly_lines
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
@@ -63,7 +63,7 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str]):
     long = p.melt(id_vars=["year"], value_vars=list(DRIVERS), var_name="driver", value_name="score").dropna()
     if len(long):
         charts.append(yearly_lines(long, "score", "driver", f"Drivers of cooperation, {a}–{b} (percentile among "
-                                   "all dyads of the year)", "percentile", domain=(0, 100)))
+                                   f"{ds.reference.split(' (')[0]})", "percentile", domain=(0, 100)))
     if ok.empty:
         findings.append(f"No year has at least {v['many_measured']} of the six drivers measured for {a}–{b}.")
         paper += _verdicts("drivers", "cannot tell", "too few drivers measured")
@@ -77,7 +77,7 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str]):
     unmeasured = [ds.config.drivers[d].label.lower() for d in DRIVERS if d not in scores]
     findings.append(
         f"In {year}, the latest year with at least {v['many_measured']} drivers measured, {names[a]}–{names[b]} "
-        f"scored (percentile among all dyads that year): {text}. {len(strong)} of {len(scores)} measured drivers "
+        f"scored (percentile among {ds.reference}): {text}. {len(strong)} of {len(scores)} measured drivers "
         f"are at or above the {v['strong_pct']:.0f}th percentile."
         + (f" Not measured that year: {', '.join(unmeasured)}." if unmeasured else ""))
     if len(strong) >= v["many_strong"]:
@@ -98,7 +98,9 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str]):
                            f"outscores security reassurance ({sec:.0f}) in {year}")
     ex = ds.explain(a, b, year)
     tables.append((f"Evidence: every driver score of {a}–{b} in {year} expanded into its inputs (value, percentile "
-                   f"among all dyads, weight; {CONFIG_NOTE})", _table(ex.drop(columns=["desc"]))))
+                   f"among {ds.reference.split(' (')[0]}, the year each value stands on, weight; {CONFIG_NOTE})",
+                   _table(ex.drop(columns=["desc"]))))
+    findings += [f"{s}." for s in ds.evidence(a, b, year).sentence]
     tables.append((f"Driver scores of {a}–{b} by year (empty = not measured)", _table(p)))
     return findings, charts, tables, paper
 
@@ -172,17 +174,24 @@ def nature_part(store: Store, ds: DriverScores, a: str, b: str, names: dict[str,
 # ---------------------------------------------------------------------------------------------- question 5
 
 
-def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str]):
+def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str], store: Store | None = None):
     cfg = ds.config.triangle
     findings, charts, tables, paper = [], [], [], []
-    tr = triangle(ds, c, a, b)
-    yrs = tr.years[tr.years.configuration != "undetermined"]
+    tr = triangle(ds, c, a, b, store=store)
+    yrs = tr.years[tr.years.configuration != INDETERMINATE]
     t = tr.ties.dropna(subset=["tie"])
     if len(t):
-        charts.append(yearly_lines(t, "tie", "dyad", f"Triangle ties {c}–{a}–{b} (amity composite, -1..1)", "tie",
+        charts.append(yearly_lines(t, "tie", "dyad", f"Triangle ties {c}–{a}–{b} (amity minus enmity, -1..1)", "tie",
                                    domain=(-1, 1)))
     if yrs.empty:
-        paper += _verdicts("triangle", "cannot tell", "no year with all three ties measured")
+        # still say why: which tie is unsigned and what was not measured, in the latest year
+        if len(tr.years):
+            r = tr.years.iloc[-1]
+            findings.append(f"The triangle {c}–{a}–{b} is indeterminate in every year {int(tr.years.year.min())}–"
+                            f"{int(r.year)}: in {int(r.year)} {r.indeterminate_by or 'no tie is signed'}"
+                            + (f" (not measured: {r.not_measured})" if r.not_measured else "") + ".")
+            tables.append((f"Triangle {c}–{a}–{b} by year", _table(tr.years)))
+        paper += _verdicts("triangle", "cannot tell", "no year with all three ties clear of the neutral band")
         return findings, charts, tables, paper
     last = yrs.iloc[-1]
     year = int(last.year)
@@ -190,15 +199,16 @@ def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str
     runs = (yrs.configuration != yrs.configuration.shift()).cumsum()
     since = int(yrs[runs == runs.iloc[-1]].year.min())
     findings.append(f"In {year} the triangle {c}–{a}–{b} is a <strong>{last.configuration}</strong> ({pos}; "
-                    f"{'balanced' if last.balanced else 'unbalanced'}), unchanged since {since}. Ties are the centred "
-                    f"mean of {', '.join(cfg.get('tie_drivers', []))} scores.")
+                    f"{'balanced' if last.balanced else 'unbalanced'}; evidence as of {last.as_of}), unchanged since {since}. "
+                    "Ties are amity (pledges, UN alignment) minus enmity (rivalry, disputes), named only when "
+                    "clear of the neutral band (docs/methods/triangle.md).")
     # The third party would court the weaker partner.
     cap = ds.rows(a, b)
     cap = cap[cap.year <= year].dropna(subset=["milex_a", "milex_b"])
     target = a if len(cap) and (cap.iloc[-1].milex_a < cap.iloc[-1].milex_b) == (cap.iloc[-1].a == a) else b
     partner = b if target == a else a
     delta = float(cfg.get("what_if_default", 0.3))
-    wi = what_if(tr.states, tr.ties_in(year), c, target, delta, float(cfg.get("neutral_band", 0)))
+    wi = what_if(tr.states, tr.ties_in(year), c, target, delta, tr.settings.band)
     findings.append(f"What-if: a {c}–{target} thaw of {delta:+.2f} in {year} changes " + "; ".join(wi["changed"]) + ".")
     sub = substitution(ds, target, partner, c, year)
     measured = sub.dropna(subset=["cover"])
@@ -237,7 +247,7 @@ def framework_sections(store: Store, a: str, b: str, c: str | None, names: dict[
     q1 = (*drivers_part(ds, a, b, names), nm)
     q2 = (*nature_part(store, ds, a, b, names), [])
     if c:
-        q5 = (*triangle_part(ds, a, b, c, names), [])
+        q5 = (*triangle_part(ds, a, b, c, names, store), [])
     else:
         q5 = ([], [], [], [], ["No third party given: the triangle needs one (dyadic brief A B --third C)."])
     return {1: q1, 2: q2, 5: q5}
