@@ -7,7 +7,7 @@ Outside the clock: library imports, the Spark session start, and one warm-up job
 rows) on both engines, as a cluster's long-running JVMs are warm; the warm-up's own time is printed
 (``first job``), since in a fresh JVM the first job pays for class loading and JIT compilation.
 
-Memory: DuckDB is held to 256 MB and spills beyond it (``engine.limit_memory``); the Spark driver JVM
+Memory: DuckDB is held to 256 MB and spills beyond it (``Engine.limit_memory``); the Spark driver JVM
 (which runs the executors in local mode) gets a 1 GB heap (``DYADIC_SPARK_DRIVER_MEMORY``), so neither grows with the input. Peak
 memory is VmHWM (peak resident set) of the driver: the Python process, plus the JVM for Spark.
 
@@ -62,10 +62,8 @@ from dyadic.store import Store
 from dyadic.indicators.events_engine import write_event_periods
 st = Store.open(store, read_only=True)
 reg = st.registry()
-engine.limit_memory(st.con, "256MB")  # as `dyadic gdelt aggregate`: DuckDB spills instead of growing
-be = engine.connect(eng, st.con)
-if eng == "spark":
-    engine.spark_session()  # started before the clock: a cluster keeps its session
+be = engine.engine_for(eng, st)  # Spark's session starts here, before the clock: a cluster keeps its session
+be.limit_memory("256MB")  # as `dyadic gdelt aggregate`: DuckDB spills instead of growing
 t0 = time.perf_counter()
 write_event_periods(be, Path(warm), reg, out + "-warm")
 first = time.perf_counter() - t0

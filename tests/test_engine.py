@@ -4,7 +4,9 @@ all-or-nothing Parquet writer on DuckDB."""
 import sys
 
 import duckdb
+import ibis
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -96,3 +98,34 @@ def test_an_existing_file_is_replaced_only_by_a_complete_output(duck, tmp_path):
     target.write_text("an older single-file export")
     engine.write_parquet(be, be.table("t"), target)
     assert target.is_dir() and len(pq.read_table(target)) == 9
+
+
+def test_the_duckdb_engine_interface(duck, tmp_path):
+    """The one interface on generated data: tables, Arrow and pandas results (in-memory tables included),
+    atomic Parquet writes, a memory limit undone by close."""
+    assert engine.ENGINES == {"duckdb": engine.DuckDBEngine, "spark": engine.SparkEngine}
+    with pytest.raises(RequestError, match="duckdb or spark"):
+        engine.engine_for("polars", duck)
+    default_limit = duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with engine.engine_for("duckdb", duck) as e:
+        assert isinstance(e, engine.Engine) and e.name == "duckdb" and not e.panel_in_query
+        t = e.tables(["t"])["t"]
+        labels = ibis.memtable({"year": [1990, 1992], "label": ["first", "last"]})
+        q = t.join(labels, "year").select("year", "code", "label").order_by("code")
+        got = e.to_arrow(q)
+        assert isinstance(got, pa.Table) and got.num_rows == 6
+        assert got.column("label").to_pylist()[:2] == ["first", "last"]  # S0 is 1990, S2 is 1992
+        df = e.to_pandas(q, dictionary=["label"])
+        assert isinstance(df.label.dtype, pd.CategoricalDtype) and df.code.tolist() == got["code"].to_pylist()
+
+        out = e.write_parquet(t.select("year", "code", k=t.x > 0.5), tmp_path / "both", partition_by=["year", "k"])
+        assert sorted(p.name for p in out.iterdir()) == ["year=1990", "year=1991", "year=1992"]
+        assert len(pq.read_table(out)) == 9
+        flat = e.write_parquet(labels, tmp_path / "flat")
+        assert [p.name for p in flat.iterdir()] == ["part-0.parquet"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["both", "flat"]
+
+        e.limit_memory("64MB")
+        assert duck.execute("SELECT current_setting('memory_limit')").fetchone()[0] != default_limit
+    assert duck.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default_limit
+    assert duck.execute("SELECT 1").fetchone() == (1,)  # closing the engine leaves the store's connection open

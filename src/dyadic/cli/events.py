@@ -98,10 +98,10 @@ def gdelt_aggregate(
     from dyadic.sources.gdelt import ActorRule, Filters
     from dyadic.store import Store
 
-    with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
-        engine.limit_memory(st.con)
-        be = engine.connect(engine_name, st.con)
-        write_event_periods(be, paths if len(paths) > 1 else paths[0], st.registry(), out_dir, freq,
+    with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st, \
+            engine.engine_for(engine_name, st) as eng:
+        eng.limit_memory()
+        write_event_periods(eng, paths if len(paths) > 1 else paths[0], st.registry(), out_dir, freq,
                             rule=ActorRule(actors), filters=Filters(min_sources=min_sources, root_only=root_only),
                             dataset=dataset)
     out.print(f"wrote {out_dir} (Parquet, partitioned by year and month)")

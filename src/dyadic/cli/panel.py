@@ -40,20 +40,23 @@ def panel(
     unknown = [s for s in steps if s not in ADDERS]
     if unknown:
         raise RequestError(f"--add: unknown step(s) {', '.join(unknown)}; choose from {', '.join(ADDERS)}")
-    eng.check_engine(engine)
+    kind = eng.ENGINES[eng.check_engine(engine)]
     chosen = [p.strip() for p in pairs.split(",") if p.strip()] if pairs else None
     with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
-        if engine == "spark":  # the relational steps in one query; the others (UNGA, exercises) after it
-            p = build_panel(st, from_, to, [s for s in steps if s in RELATIONAL], directed, chosen, engine)
-            steps = [s for s in steps if s not in RELATIONAL]
-        else:
-            p = create_dyadyears(st, from_, to, directed=directed, pairs=chosen)
-        for s in steps:
-            p = ADDERS[s](p, st)
-        if out_file.suffix:
-            path = p.write(out_file)
-        else:
-            path = p.write_dataset(eng.connect(engine, st.con), out_file)
+        # The engine is started only when it runs something: the relational steps (Spark) or the dataset write.
+        e = kind(st.con) if kind.panel_in_query or not out_file.suffix else None
+        try:
+            if kind.panel_in_query:  # the relational steps in one query; the others (UNGA, exercises) after it
+                p = build_panel(st, from_, to, [s for s in steps if s in RELATIONAL], directed, chosen, e)
+                steps = [s for s in steps if s not in RELATIONAL]
+            else:
+                p = create_dyadyears(st, from_, to, directed=directed, pairs=chosen)
+            for s in steps:
+                p = ADDERS[s](p, st)
+            path = p.write(out_file) if out_file.suffix else p.write_dataset(e, out_file)
+        finally:
+            if e is not None:
+                e.close()
     cov = p.coverage[["column", "first_year", "last_year", "source"]].astype("string").fillna("")
     emit(cov, "table", title=f"coverage of {path.name}")
     out.print(f"{len(p):,} dyad-years written to [bold]{path}[/] (coverage: {path.stem}.coverage.csv)")

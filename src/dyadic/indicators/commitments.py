@@ -54,7 +54,7 @@ def alliance_expr(store: Store, dataset: str = "atop", start: int | None = None,
     Non-directed: ``a < b`` and a pledge counts when either side carries it.
 
     Args:
-        table: the ``alliances`` table on the engine to run on (:func:`dyadic.engine.load_tables`); default
+        table: the ``alliances`` table on the engine to run on (:meth:`dyadic.engine.Engine.tables`); default
             the store's own.
     """
     check_dataset(dataset)

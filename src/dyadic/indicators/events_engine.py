@@ -2,7 +2,7 @@
 
 The embedded ingest (:mod:`dyadic.sources.gdelt_scan`) streams files into the store; on a cluster the input
 is the whole GDELT history, so this module expresses the same rules as Ibis expressions over the raw files
-and runs them on either engine (:mod:`dyadic.engine`), writing the results as Parquet partitioned by year
+and runs them on either engine (a :class:`dyadic.engine.Engine`), writing the results as Parquet partitioned by year
 and month. The rules, as in the ingest (docs/sources/gdelt.md):
 
 - actors map to states by the :class:`~dyadic.sources.gdelt.ActorRule` (its Ibis form, inside the query);
@@ -22,19 +22,19 @@ from typing import Iterable
 
 import ibis
 
-from dyadic import engine
+from dyadic.engine import Engine
 from dyadic.errors import RequestError
 from dyadic.indicators.events import period_indicators
 from dyadic.sources.gdelt import GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, Filters, expand, layout_of
 from dyadic.sources.registry import Registry
 
 
-def read_raw(backend, paths: str | Path | Iterable[str | Path], rule: ActorRule = ActorRule(),
+def read_raw(engine: Engine, paths: str | Path | Iterable[str | Path], rule: ActorRule = ActorRule(),
              dataset: str | None = None) -> ibis.Table:
-    """GDELT export files (plain or .gz) as the canonical raw columns, on ``backend``.
+    """GDELT export files (plain or .gz) as the canonical raw columns, on ``engine``.
 
     Args:
-        backend: from :func:`dyadic.engine.connect`.
+        engine: from :func:`dyadic.engine.engine_for`.
         paths: local files, a folder or a glob; or, on Spark, URIs (then ``dataset`` is required).
         rule: the actor rule (``country`` reads ActorCountryCode instead of the actor code).
         dataset: ``gdelt2`` (61 columns) or ``gdelt1`` (58); detected from the first local file if omitted.
@@ -52,7 +52,7 @@ def read_raw(backend, paths: str | Path | Iterable[str | Path], rule: ActorRule 
     columns = {"gdelt2": GDELT2_COLUMNS, "gdelt1": GDELT1_COLUMNS}.get(dataset)
     if columns is None:
         raise RequestError(f"dataset must be gdelt1 or gdelt2, not '{dataset}'")
-    t = engine.read_delimited(backend, files, columns, name="gdelt_raw")
+    t = engine.read_delimited(files, columns, name="gdelt_raw")
     a1, a2 = ("Actor1CountryCode", "Actor2CountryCode") if rule.mode == "country" else ("Actor1Code", "Actor2Code")
     added = ibis.ifelse(t.DATEADDED >= 10_000_000_000_000, t.DATEADDED // 1_000_000, t.DATEADDED)
     return t.select(file=t.filename, dataset=ibis.literal(dataset), event_id=t.GLOBALEVENTID, date=t.SQLDATE,
@@ -117,12 +117,12 @@ def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule()
     return {"events": events, "event_volume": volume, "event_coverage": coverage}
 
 
-def event_periods(backend, paths, registry: Registry, freq: str = "month", rule: ActorRule = ActorRule(),
+def event_periods(engine: Engine, paths, registry: Registry, freq: str = "month", rule: ActorRule = ActorRule(),
                   filters: Filters = Filters(), family: str | None = None, dataset: str | None = None) -> ibis.Table:
     """Directed dyad-period indicators straight from GDELT files (see :func:`~dyadic.indicators.events.period_indicators`).
 
     Args:
-        backend: from :func:`dyadic.engine.connect`.
+        engine: from :func:`dyadic.engine.engine_for`.
         paths: the files (see :func:`read_raw`).
         registry: the country registry.
         freq: ``month`` or ``year``.
@@ -133,7 +133,7 @@ def event_periods(backend, paths, registry: Registry, freq: str = "month", rule:
     Returns:
         The indicators, with ``year`` and ``month`` columns to partition by.
     """
-    raw = read_raw(backend, paths, rule, dataset)
+    raw = read_raw(engine, paths, rule, dataset)
     # Only the columns the indicators read, materialised once: the indicators and the volume both read these
     # rows, and without it Spark plans the file scan and the de-duplication's shuffle once per branch (five
     # times). DuckDB holds them as a temporary table, Spark caches them (memory, then disk).
@@ -146,7 +146,8 @@ def event_periods(backend, paths, registry: Registry, freq: str = "month", rule:
     return out.mutate(year=out.period.year(), month=out.period.month())
 
 
-def write_event_periods(backend, paths, registry: Registry, out: str | Path, freq: str = "month", **kw) -> Path:
+def write_event_periods(engine: Engine, paths, registry: Registry, out: str | Path, freq: str = "month",
+                        **kw) -> Path:
     """:func:`event_periods` written as Parquet partitioned by year and month, all of it or nothing."""
-    return engine.write_parquet(backend, event_periods(backend, paths, registry, freq, **kw), out,
+    return engine.write_parquet(event_periods(engine, paths, registry, freq, **kw), out,
                                 partition_by=("year", "month"))

@@ -84,12 +84,12 @@ class Panel:
             self.coverage.to_csv(path.with_name(path.stem + ".coverage.csv"), index=False)
         return path
 
-    def write_dataset(self, backend, path: str | Path, coverage: bool = True) -> Path:
-        """Write the panel as a folder of Parquet files partitioned by year, on an engine's backend (all of
-        it or nothing: see :func:`dyadic.engine.write_parquet`), plus ``<name>.coverage.csv`` beside it.
+    def write_dataset(self, engine, path: str | Path, coverage: bool = True) -> Path:
+        """Write the panel as a folder of Parquet files partitioned by year, on an engine (all of it or
+        nothing: see :meth:`dyadic.engine.Engine.write_parquet`), plus ``<name>.coverage.csv`` beside it.
 
         Args:
-            backend: from :func:`dyadic.engine.connect`.
+            engine: a :class:`dyadic.engine.Engine` (from :func:`dyadic.engine.engine_for`).
             path: the output folder.
 
         Returns:
@@ -97,10 +97,8 @@ class Panel:
         """
         import ibis
 
-        from dyadic import engine
-
         data = self.data.assign(a=self.data["a"].astype(str), b=self.data["b"].astype(str))
-        path = engine.write_parquet(backend, ibis.memtable(data), path, partition_by=["year"])
+        path = engine.write_parquet(ibis.memtable(data), path, partition_by=["year"])
         if coverage:
             self.coverage.to_csv(path.with_name(path.name + ".coverage.csv"), index=False)
         return path

@@ -12,6 +12,7 @@ with those functions (matrix products and string lists stay in NumPy/pandas).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Iterable, Sequence
 
 import ibis
@@ -32,7 +33,7 @@ DATASETS = ("atop", "cow")
 
 def build_panel(store: Store, start: int, end: int, steps: Sequence[str] = ("trade", "power", "alliances"),
                 directed: bool = False, pairs: Iterable[str | tuple[str, str]] | None = None,
-                engine: str = "duckdb") -> Panel:
+                engine: str | eng.Engine = "duckdb") -> Panel:
     """Dyad-years of the COW state system plus trade, power and/or alliances, computed on ``engine``.
 
     Equals ``create_dyadyears`` followed by ``add_trade``, ``add_power`` and ``add_alliances`` in the order
@@ -44,12 +45,13 @@ def build_panel(store: Store, start: int, end: int, steps: Sequence[str] = ("tra
         steps: any of ``trade``, ``power``, ``alliances`` (both ATOP and COW).
         directed: both orders of each dyad.
         pairs: restrict to these pairs, as in ``create_dyadyears``.
-        engine: ``duckdb`` or ``spark``.
+        engine: ``duckdb``, ``spark``, or an open :class:`dyadic.engine.Engine` over ``store`` (left open).
 
     Returns:
         A :class:`dyadic.indicators.panel.Panel`, sorted by year, a, b.
     """
-    eng.check_engine(engine)
+    if isinstance(engine, str):
+        eng.check_engine(engine)
     _check_frame(store, start, end, "cow")
     steps = list(steps)
     unknown = [s for s in steps if s not in RELATIONAL]
@@ -58,23 +60,8 @@ def build_panel(store: Store, start: int, end: int, steps: Sequence[str] = ("tra
     store.require(*dict.fromkeys(n for s in steps for n in RELATIONAL[s]))
     names = ["state_spells", *(trade.TABLES if "trade" in steps else ()),
              *(power.TABLES if "power" in steps else ()), *(["alliances"] if "alliances" in steps else [])]
-    backend, tables = trade.backend_tables(store, engine, list(dict.fromkeys(names)))
-
-    members = _members(tables["state_spells"], start, end)
-    d = _dyads(members, directed, _pair_keys(store, pairs, directed) if pairs is not None else None)
-    years = {}
-    for step in steps:
-        if step == "trade":
-            d = _join_trade(d, store, tables, start, end, directed)
-        elif step == "power":
-            d = _join_power(d, tables, start, end)
-        else:
-            for ds in DATASETS:
-                years[ds] = commitments.alliance_years(store, ds)
-                d = _join_alliance(d, store, tables["alliances"], ds, start, end, directed, years[ds])
-
-    data = eng.execute(backend, d, dictionary=("a", "b"))
-    cats = sorted(eng.execute(backend, members.select("code").distinct())["code"])
+    with eng.engine_for(engine, store) if isinstance(engine, str) else nullcontext(engine) as e:
+        data, cats, years = _run(store, e, list(dict.fromkeys(names)), start, end, steps, directed, pairs)
     data["year"] = data["year"].astype("int16")
     for side in ("a", "b"):
         data[side] = data[side].cat.set_categories(cats)
@@ -92,6 +79,29 @@ def build_panel(store: Store, start: int, end: int, steps: Sequence[str] = ("tra
             cols = (trade.DYAD_COLUMNS if step == "trade" else power.DYAD_COLUMNS)[3:]
             panel = _finish_external(panel, store, step, data, cols, *EXTERNAL[step])
     return panel
+
+
+def _run(store: Store, e: eng.Engine, names: list[str], start: int, end: int, steps: list[str], directed: bool,
+         pairs: Iterable[str | tuple[str, str]] | None) -> tuple[pd.DataFrame, list[str], dict]:
+    """The joined dyad-years on ``e`` (``a``/``b`` categorical), the member codes, and each alliance
+    dataset's years."""
+    tables = e.tables(names)
+    members = _members(tables["state_spells"], start, end)
+    d = _dyads(members, directed, _pair_keys(store, pairs, directed) if pairs is not None else None)
+    years = {}
+    for step in steps:
+        if step == "trade":
+            d = _join_trade(d, store, tables, start, end, directed)
+        elif step == "power":
+            d = _join_power(d, tables, start, end)
+        else:
+            for ds in DATASETS:
+                years[ds] = commitments.alliance_years(store, ds)
+                d = _join_alliance(d, store, tables["alliances"], ds, start, end, directed, years[ds])
+
+    data = e.to_pandas(d, dictionary=("a", "b"))
+    cats = sorted(e.to_pandas(members.select("code").distinct())["code"])
+    return data, cats, years
 
 
 def _members(spells, start: int, end: int):

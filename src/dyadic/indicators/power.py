@@ -20,7 +20,7 @@ import pandas as pd
 
 from dyadic import engine as eng
 from dyadic.errors import RequestError
-from dyadic.indicators.trade import backend_tables, check_years, every_year, run
+from dyadic.indicators.trade import check_years, every_year, run
 from dyadic.store import Store
 
 NMC = "cow_nmc"
@@ -37,7 +37,7 @@ def state_years_expr(tables: dict, start: int | None, end: int | None, codes: tu
     """Ibis expression: one row per state-year any power source covers, with cinc, gdp and milex.
 
     Args:
-        tables: ``capabilities``, ``gdp`` and ``milex`` on one backend (:func:`dyadic.engine.load_tables`).
+        tables: ``capabilities``, ``gdp`` and ``milex`` on one engine (:meth:`dyadic.engine.Engine.tables`).
         start, end: years (inclusive; None for no bound).
         codes: restrict to these states.
     """
@@ -90,8 +90,8 @@ def power_dyad_years(store: Store, start: int | None = None, end: int | None = N
     check_years(start, end)
     eng.check_engine(engine)
     store.require(*POWER_SOURCES)
-    backend, tables = backend_tables(store, engine, TABLES)
-    return run(backend, _dyads(tables, start, end), DYAD_COLUMNS)
+    with eng.engine_for(engine, store) as e:
+        return run(e, _dyads(e.tables(TABLES), start, end), DYAD_COLUMNS)
 
 
 def power_state_years(store: Store, start: int | None = None, end: int | None = None,
@@ -110,8 +110,8 @@ def power_state_years(store: Store, start: int | None = None, end: int | None = 
     check_years(start, end)
     eng.check_engine(engine)
     store.require(*POWER_SOURCES)
-    backend, tables = backend_tables(store, engine, TABLES)
-    return run(backend, state_years_expr(tables, start, end), ["year", "code", *MEASURES])
+    with eng.engine_for(engine, store) as e:
+        return run(e, state_years_expr(e.tables(TABLES), start, end), ["year", "code", *MEASURES])
 
 
 def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int | None = None,
@@ -142,8 +142,8 @@ def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int 
     if window < 2:
         raise RequestError("a trend window needs at least 2 years")
     lead = start - (window - 1)  # the trend of the first year looks back over the window
-    backend, tables = backend_tables(store, "duckdb", TABLES)
-    df = run(backend, _dyads(tables, lead, end, (a, b)), DYAD_COLUMNS)
+    with eng.engine_for("duckdb", store) as e:
+        df = run(e, _dyads(e.tables(TABLES), lead, end, (a, b)), DYAD_COLUMNS)
     if a > b:
         df = df.rename(columns={f"{c}_{s}": f"{c}_{t}" for c in MEASURES for s, t in (("a", "b"), ("b", "a"))})
         for c in MEASURES:

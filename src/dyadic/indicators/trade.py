@@ -154,7 +154,7 @@ def trade_expr(store: Store, tables: dict, source: str, start: int | None, end: 
 
     Args:
         store: the store (which trade view the source has is read from it).
-        tables: ``trade``, ``trade_national`` and ``gdp`` on one backend (:func:`dyadic.engine.load_tables`).
+        tables: ``trade``, ``trade_national`` and ``gdp`` on one engine (:meth:`dyadic.engine.Engine.tables`).
         source, start, end, pair: as :func:`trade_dyad_years`; ``pair`` restricts to one alphabetical pair.
 
     Returns:
@@ -203,25 +203,19 @@ def _segment_expr(store: Store, tables: dict, seg: Segment, pair: tuple[str, str
 
 def _indicators(store: Store, source: str, start: int | None, end: int | None,
                 pair: tuple[str, str] | None, categorical: bool = False, engine: str = "duckdb") -> pd.DataFrame:
-    backend, tables = backend_tables(store, engine, TABLES)
-    return run(backend, trade_expr(store, tables, source, start, end, pair), DYAD_COLUMNS, categorical)
+    with eng.engine_for(engine, store) as e:
+        return run(e, trade_expr(store, e.tables(TABLES), source, start, end, pair), DYAD_COLUMNS, categorical)
 
 
-def backend_tables(store: Store, engine: str, names) -> tuple:
-    """The engine's Ibis backend and the named store tables on it."""
-    backend = eng.connect(engine, store.con)
-    return backend, eng.load_tables(backend, store.con, names)
-
-
-def run(backend, expr, columns: list[str], categorical: bool = False) -> pd.DataFrame:
-    """Execute an Ibis expression on an engine's backend; missing values come back as NaN.
+def run(engine: eng.Engine, expr, columns: list[str], categorical: bool = False) -> pd.DataFrame:
+    """Execute an Ibis expression on an engine; missing values come back as NaN.
 
     Args:
-        backend: from :func:`dyadic.engine.connect`.
+        engine: from :func:`dyadic.engine.engine_for`.
         categorical: return ``a`` and ``b`` as categoricals. They travel as Arrow dictionaries, so a million
             rows never become two million Python strings (about half the time of a panel step).
     """
-    df = eng.execute(backend, expr, dictionary=("a", "b") if categorical else ())
+    df = engine.to_pandas(expr, dictionary=("a", "b") if categorical else ())
     df["year"] = df["year"].astype("int32")
     return df if list(df.columns) == columns else df[columns]  # selecting copies every column
 
