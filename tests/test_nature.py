@@ -33,7 +33,10 @@ def test_atop_pledged_pairs_in_2018_are_alliances(fstore, ds):
     assert len(pledged) == 12
     for x, y in pledged:
         c = classify(fstore, ds, x, y, 2018)
-        assert c.label == "alliance" and not c.provisional, (x, y)
+        # Rivalry outranks a pledge; this store has no rivalry or dispute data, so where the event data do not
+        # rule a rivalry out either the alliance is provisional on it, and says what to ingest.
+        assert c.label == "alliance" and (not c.provisional or c.undetermined_by == ["rivalry"]), (x, y)
+        assert any("dyadic ingest strategic_rivalries_td" in n for n in c.notes), (x, y)
 
 
 def test_chn_rus_2018_is_not_an_alliance(fstore, ds):

@@ -97,17 +97,20 @@ def test_usa_cuba_rivalry_as_thompson_dreyer_codes_it(st, ds):
     assert styear <= 1963 and endyear >= 2009  # Thompson-Dreyer codes the rivalry over these decades
     for year in range(1963, 2010):
         assert classify(st, ds, "USA", "CUB", year).label == "rivalry", year
-    # both stayed in the Rio Treaty until 1962 (ATOP): alliance by priority, the rivalry listed beside it
+    # both stayed in the Rio Treaty until 1962 (ATOP): the rivalry outranks the pledge, listed beside it
     c = classify(st, ds, "USA", "CUB", 1961)
-    assert c.label == "alliance" and "rivalry" in c.also
+    assert c.label == "rivalry" and "alliance" in c.also
 
 
 def test_unmeasured_inputs_make_undetermined_not_ordinary(st, ds):
-    """BRA-NOR share no carried or cited instrument and no rivalry; after the MIDs end nothing can rule the
-    rivalry out."""
+    """BRA-NOR share no carried or cited instrument and no rivalry (Thompson-Dreyer's 2010 state, carried);
+    the labels whose inputs this store lacks stay open, and the answer names them instead of 'ordinary'."""
     c = classify(st, ds, "BRA", "NOR", 2020)
-    assert c.label == UNDETERMINED and "rivalry" in c.undetermined_by
-    assert "not measured" in c.basis and "recurrent_disputes" in c.basis
+    cr = crit(c)
+    assert cr["strategic_rivalry"].holds is False and cr["strategic_rivalry"].as_of == 2010
+    assert cr["recurrent_disputes"].measured is False  # COW MIDs end in 2014
+    assert c.label == UNDETERMINED and c.undetermined_by and "rivalry" not in c.undetermined_by
+    assert "not measured" in c.basis or "inputs missing" in c.basis
 
 
 def test_without_the_sources_the_classifier_falls_back_and_says_what_to_ingest(tmp_path_factory):

@@ -244,7 +244,7 @@ def _atop_pledges(num) -> list[Criterion]:
 def _rivalries(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, year: int) -> list[Criterion]:
     """``strategic_rivalry`` (Thompson-Dreyer, carried past its last year) and ``recurrent_disputes`` (MIDs)."""
     out = []
-    rule = "Thompson-Dreyer strategic rivalry in force (carried past its last year when ongoing then)"
+    rule = "Thompson-Dreyer strategic rivalry in force (its state at the last year carried past it)"
     if not store.has_source(conflict.RIVALRIES):
         out.append(Criterion("strategic_rivalry", None, None, "= 1", rule,
                              f"not ingested: run 'dyadic ingest {conflict.RIVALRIES}'", measured=False))
@@ -259,9 +259,12 @@ def _rivalries(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, y
                                  "= 1", rule, f"strategic rivalry: {how}", int(r["td_as_of"])))
         elif lo <= year <= hi:
             out.append(Criterion("strategic_rivalry", False, 0, "= 1", rule, "no rivalry (Thompson-Dreyer)", year))
-        else:  # a rivalry begun after the data end would not be in them
-            out.append(Criterion("strategic_rivalry", None, None, "= 1", rule,
-                                 f"not measured: Thompson-Dreyer ends in {hi}", measured=False))
+        else:
+            # The pair's state at the data's last year, carried as ongoing rivalries are: no rivalry then, none
+            # recorded since (a rivalry begun after the data end would be missed, as an end would for those
+            # carried; the as-of year says so).
+            out.append(Criterion("strategic_rivalry", False, 0, "= 1", rule,
+                                 f"no rivalry at Thompson-Dreyer's last year ({hi}), carried", hi))
     n_min, window, dataset = cfg["rivalry_mid_disputes"], cfg["rivalry_mid_window"], cfg["rivalry_mid_dataset"]
     rule = (f"distinct militarized disputes in the {window} years to the year "
             f"({conflict.MID_DATASETS[dataset]}; Diehl & Goertz enduring rivalry)")
