@@ -29,8 +29,15 @@ SOURCES_DDL = """
 CREATE TABLE IF NOT EXISTS sources (
     name VARCHAR PRIMARY KEY, title VARCHAR, version VARCHAR, files VARCHAR, sha256 VARCHAR,
     rows BIGINT, tables VARCHAR, ingested_at TIMESTAMP, citation VARCHAR, licence VARCHAR,
-    homepage VARCHAR, unmapped VARCHAR, notes VARCHAR
+    homepage VARCHAR, unmapped VARCHAR, notes VARCHAR,
+    release VARCHAR, as_of DATE, url VARCHAR, retrieved_at TIMESTAMP
 )"""
+#: Provenance of a live update (``dyadic update``): the publisher's release label, its as-of date, the service
+#: address it was resolved from and when. NULL for files from the pinned snapshot or DYADIC_DATA. Added to
+#: stores made before these columns existed.
+LIVE_COLUMNS = {"release": "VARCHAR", "as_of": "DATE", "url": "VARCHAR", "retrieved_at": "TIMESTAMP"}
+SOURCES_COLUMNS = ("name", "title", "version", "files", "sha256", "rows", "tables", "ingested_at", "citation",
+                   "licence", "homepage", "unmapped", "notes", *LIVE_COLUMNS)
 
 MEMO_SIZE = 8  # results kept by Store.cached (an all-dyad UNGA frame is ~40 MB)
 
@@ -108,6 +115,8 @@ class Store:
             store._memo = None  # the writer could change the data under a memo
         if not read_only:
             con.execute(SOURCES_DDL)
+            for col, typ in LIVE_COLUMNS.items():
+                con.execute(f"ALTER TABLE sources ADD COLUMN IF NOT EXISTS {col} {typ}")
         return store
 
     def close(self) -> None:
@@ -252,12 +261,13 @@ class Store:
                     con.unregister("_incoming")
             files, digest = provenance()
             con.execute("DELETE FROM sources WHERE name = ?", [source.name])
+            live = source.release.provenance() if source.release is not None else {}
             con.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO sources ({', '.join(SOURCES_COLUMNS)}) VALUES ({', '.join('?' * len(SOURCES_COLUMNS))})",
                 [source.name, source.title, source.version, json.dumps(files), digest, rows,
                  ",".join([*result.written, *result.tables]), datetime.now(timezone.utc).replace(tzinfo=None),
                  source.citation, source.licence, source.homepage, json.dumps(result.unmapped),
-                 json.dumps(result.notes)],
+                 json.dumps(result.notes), *(live.get(c) for c in LIVE_COLUMNS)],
             )
         return rows
 

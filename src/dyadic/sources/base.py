@@ -19,6 +19,7 @@ from dyadic.config import Settings
 from dyadic.errors import SourceFormatError, SourceMissingError
 
 if TYPE_CHECKING:
+    from dyadic.sources.live import Release
     from dyadic.sources.registry import Registry
 
 
@@ -103,6 +104,9 @@ class Source(ABC):
     needs_registry: ClassVar[bool] = True
     #: how the store checksums this source's files (see :func:`checksum_of`).
     checksum: ClassVar[str] = "sha256"
+    #: the publisher's release an instance's files come from (set by ``dyadic update``, see
+    #: :mod:`dyadic.sources.live`); None for the pinned snapshot.
+    release: "Release | None" = None
 
     def fingerprint(self) -> str:
         """What besides the files decides the rows (an actor rule, filters): part of the unchanged check, so
