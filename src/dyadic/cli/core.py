@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -44,7 +45,10 @@ def ingest(
 
 @app.command("sources")
 @friendly
-def list_sources(store: StoreOpt = None) -> None:
+def list_sources(
+    files: Annotated[bool, typer.Option("--files", help="List every ingested file with its checksum.")] = False,
+    store: StoreOpt = None,
+) -> None:
     """List the connectors, and what the store holds from each (version, rows, checksum)."""
     from dyadic.sources import SOURCES
     from dyadic.store import Store
@@ -55,13 +59,43 @@ def list_sources(store: StoreOpt = None) -> None:
         with Store.open(settings.store_path, read_only=True) as st:
             held = {r["name"]: r for _, r in st.sources().iterrows()}
     t = Table(title="sources")
-    for col in ("name", "title", "ingested", "rows", "sha256"):
+    for col in ("name", "title", "ingested", "release", "as of", "age", "rows", "sha256"):
         t.add_column(col)
     for name, cls in SOURCES.items():
         r = held.get(name)
-        t.add_row(name, cls.title, str(r["ingested_at"])[:19] if r is not None else "no",
+        release, as_of, age = release_age(r)
+        t.add_row(name, r["title"] if r is not None else cls.title,
+                  str(r["ingested_at"])[:19] if r is not None else "no", release, as_of, age,
                   f"{r['rows']:,}" if r is not None else "", (r["sha256"][:12] + "…") if r is not None else "")
     out.print(t)
+    if files:
+        import json
+
+        ft = Table(title="files")
+        for col in ("source", "file", "algorithm", "checksum"):
+            ft.add_column(col)
+        for name, r in held.items():
+            for fname, entry in json.loads(r["files"] or "{}").items():
+                algo = next((k for k in ("sha256", "blake3") if entry.get(k)), "bytes")
+                ft.add_row(name, fname, algo, str(entry.get(algo, entry.get("bytes", ""))))
+        out.print(ft)
+
+
+def release_age(r, today: date | None = None) -> tuple[str, str, str]:
+    """Release label, as-of date and its age in days for a ``sources`` row: the publisher's release after
+    ``dyadic update``, else the pinned version with no as-of date (the snapshot states none)."""
+    import pandas as pd
+
+    if r is None:
+        return "", "", ""
+    release = r.get("release")
+    if pd.isna(release):  # NULL (or a store from before live updates): the pinned snapshot or DYADIC_DATA
+        return str(r["version"]), "", ""
+    as_of = r.get("as_of")
+    if pd.isna(as_of):
+        return str(release), "", ""
+    as_of = pd.Timestamp(as_of).date()
+    return str(release), as_of.isoformat(), f"{((today or date.today()) - as_of).days} d"
 
 
 @app.command()
@@ -85,12 +119,20 @@ def brief(
     third: Annotated[Optional[str], typer.Option("--third", help="Third party for the triangle.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the brief.")] = Path("out"),
     ingest_missing: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Ingest missing sources first.")] = True,
+    paper: Annotated[Optional[Path], typer.Option("--paper", help="A paper (Markdown, text or HTML) whose checkable "
+                                                  "statements are checked for this pair.")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print the brief to PDF (needs Chromium).")] = False,
     data: DataOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Write the HTML brief on a pair (and a third party) answering the paper's five questions."""
-    from dyadic.report.brief import NEEDS, write_brief
+    """Write the HTML brief on a pair (and a third party) answering the five questions, with its manifest."""
+    from dyadic.report.brief import NEEDS, chromium_path, pdf_pages, write_brief
     from dyadic.store import Store, ingest as run
+
+    if paper is not None and not paper.is_file():
+        raise DyadicError(f"--paper: no file {paper}")
+    if pdf:
+        chromium_path()  # before minutes of ingesting
 
     settings = Settings.resolve(data=data, store=store)
     unavailable: dict[str, str] = {}
@@ -110,5 +152,7 @@ def brief(
                     except DyadicError as exc:
                         unavailable[name] = str(exc)
                         console.print(f"[yellow]warning:[/] {exc}", highlight=False)
-        path = write_brief(st, a, b, third, out_dir, unavailable=unavailable)
+        path = write_brief(st, a, b, third, out_dir, unavailable=unavailable, paper=paper, pdf=pdf)
     out.print(f"brief written to [bold]{path}[/]")
+    if pdf:
+        out.print(f"PDF written to [bold]{path.with_suffix('.pdf')}[/] ({pdf_pages(path.with_suffix('.pdf'))} pages)")

@@ -1,13 +1,18 @@
-"""The brief: a self-contained HTML page on a pair (and a third party), laid out by the paper's five questions.
+"""The brief: a self-contained HTML page on a pair (and a third party), laid out by the five questions.
 
-Every number in the brief comes from a table printed in it (with the source and rows behind it) or from a
-rule stated next to it. A question the system cannot yet answer from data says so and names what is missing.
+It opens with the bottom line (each answer, its confidence and the year its evidence stands on, and the
+caveats), then the five sections, then the evidence tables, then one line per source; file lists and checksums
+go to a manifest beside it. A paper's statements are graded only for the pair the paper is about
+(:mod:`dyadic.report.papers`). Every number comes from a table printed in it or from a rule stated next to it.
 """
 
 from __future__ import annotations
 
 import copy
+import html as htmlmod
 import json
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -17,13 +22,16 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from dyadic.errors import DyadicError
 from dyadic.framework.alignment import AlignmentFinding, global_order_alignment
 from dyadic.indicators.unga import SPLICE_YEAR, UNDL, VOETEN, VoteSelection, pair_series
+from dyadic.report.bottom_line import Answer, caveats, missing_answer
 from dyadic.report.charts import to_svg, yearly_lines
 from dyadic.report.nature_section import nature_section
 from dyadic.report.events_section import events_section
 from dyadic.report.framework_section import framework_sections
 from dyadic.report.futures_section import futures_section
+from dyadic.report.papers import PaperProfile, check_paper, profile_for
 from dyadic.report.shocks_section import shocks_section
 from dyadic.sources import SOURCES
 from dyadic.sources.registry import packaged_csv
@@ -146,7 +154,25 @@ def _checksum(entry: dict) -> dict:
     return {"algorithm": "bytes", "checksum": str(entry.get("bytes", ""))}
 
 
+def source_years(store: Store, name: str, tables: str) -> tuple[int | None, int | None]:
+    """First and last year a source's rows cover in the store (None for tables without a year or date)."""
+    lo = hi = None
+    for t in [x for x in (tables or "").split(",") if x]:
+        if not store.has_table(t):
+            continue
+        cols = {r[0] for r in store.con.execute(f'DESCRIBE "{t}"').fetchall()}
+        expr = "year" if "year" in cols else "year(date)" if "date" in cols else None
+        if expr is None or "source" not in cols:
+            continue
+        a, b = store.con.execute(f'SELECT min({expr}), max({expr}) FROM "{t}" WHERE source = ?', [name]).fetchone()
+        if a is not None:
+            lo, hi = min(lo or int(a), int(a)), max(hi or int(b), int(b))
+    return lo, hi
+
+
 def provenance(store: Store, used: list[str]) -> list[dict]:
+    """One entry per source the store holds among ``used``: title, version, years, rows, citation, licence,
+    and its files with checksums (for the manifest, not the printed table)."""
     src = store.sources()
     rows = []
     for name in used:
@@ -155,7 +181,8 @@ def provenance(store: Store, used: list[str]) -> list[dict]:
             continue
         r = hit.iloc[0]
         files = json.loads(r["files"])
-        rows.append({
+        years = source_years(store, name, r.get("tables", ""))
+        rows.append({"years": years,
             "name": name, "title": r["title"], "version": r["version"], "rows": int(r["rows"]),
             "citation": r["citation"], "licence": r["licence"], "homepage": r["homepage"],
             "files": [{"file": k, **_checksum(v)} for k, v in files.items()], "ingested_at": str(r["ingested_at"])[:19],
@@ -164,7 +191,17 @@ def provenance(store: Store, used: list[str]) -> list[dict]:
     return rows
 
 
-def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str, str]) -> tuple[list[Section], dict]:
+def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str, str],
+                   profile: PaperProfile | None | str = "auto") -> tuple[list[Section], dict]:
+    """The five sections and the coverage dict (which holds the bottom line under ``"bottom_line"``).
+
+    Args:
+        profile: the paper whose statements are graded; ``"auto"`` picks the built-in profile of the pair
+            (Lo 2025 for China–Russia, with or without the USA as third), None grades no paper.
+    """
+    if profile == "auto":
+        profile = profile_for(a, b, c)
+    summary: dict[int, Answer] = {}
     sel = VoteSelection()
     pair = pair_series(store, a, b, sel)
     pair["dyad"] = f"{a}–{b}"
@@ -182,7 +219,7 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     s1 = Section(1, "Drivers of cooperation",
                  "What drives cooperation (security reassurance, power projection, geopolitical balancing, political "
                  "convergence, economic self-interest, defence cooperation), and how strongly?")
-    fw = framework_sections(store, a, b, c, names) if store.has_source("country_codes") else {}
+    fw = framework_sections(store, a, b, c, names, summary) if store.has_source("country_codes") else {}
     if 1 in fw:
         s1.findings, s1.charts, s1.tables, s1.paper, s1.not_measured = fw[1]
     s2 = Section(2, "The nature of the relationship",
@@ -209,18 +246,18 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     if 2 in fw:
         s2.extend(*fw[2][:4])
 
-    s3 = Section(3, "Shocks", "Did an event (24 February 2022, 20 January 2025, or any date) bring the pair closer "
-                 "or push it apart?")
+    s3 = Section(3, "Shocks", "Did a dated event (the pair's own key dates, or its detected change points) bring "
+                 "the pair closer or push it apart?")
     if store.has_source(UNDL) or store.has_source("gdelt_daily_country_graph"):
-        s3.findings, s3.tables, s3.paper, s3.not_measured = shocks_section(store, a, b, c, names)
+        s3.findings, s3.tables, s3.paper, s3.not_measured = shocks_section(store, a, b, c, names, profile, summary)
     s3.extend(*events_section(store, a, b, c, names))  # empty without the daily graph
     s4 = Section(4, "Futures", "Continuity, alliance or degradation, with what probabilities, and what to watch?")
     if store.has_source("alliances_atop_cow"):
-        s4.findings, s4.tables, s4.paper, s4.not_measured = futures_section(store, a, b, c, names)
+        s4.findings, s4.tables, s4.paper, s4.not_measured = futures_section(store, a, b, c, names, profile, summary)
     else:
         s4.not_measured = ["Base rates and projections need ATOP alliances: run 'dyadic ingest alliances_atop_cow'."]
-    s5 = Section(5, "Third parties", "The strategic triangle, and what-ifs such as a US attempt to pull one partner "
-                 "away from the other.")
+    s5 = Section(5, "Third parties", "The strategic triangle, and what-ifs such as the third party's attempt to pull "
+                 "one partner away from the other.")
     if c and finding and finding.third_recent:
         latest = long[long.year == long.year.max()][["dyad", "agree", "n", "agree_pct"]]
         s5.findings = [
@@ -230,13 +267,35 @@ def build_sections(store: Store, a: str, b: str, c: str | None, names: dict[str,
     if 5 in fw:
         s5.extend(*fw[5][:4])
         s5.not_measured = fw[5][4]
-    return [s1, s2, s3, s4, s5], coverage
+    sections = [s1, s2, s3, s4, s5]
+    if profile is None:  # a paper's statements are about its own pair: none is graded for another
+        for sec in sections:
+            sec.paper = []
+    if finding and 2 in summary:
+        summary[2].text += htmlmod.escape(
+            f" In UN voting the pair is {finding.direction} (mean {finding.years_recent[0]}–{finding.years_recent[1]} "
+            f"against the five years before).") if finding.pair_before is not None else ""
+    coverage["paper"] = profile.citation if profile else None
+    coverage["bottom_line"] = [_answer_dict(summary.get(n) or missing_answer(n, t, why)) for n, t, why in (
+        (1, "Drivers", "No year has enough drivers measured."),
+        (2, "Nature", "The classifier has no firm label for the pair."),
+        (3, "Shocks", "No date could be tested (no UN votes after the pair's dates)."),
+        (4, "Futures", "No projection: it needs ATOP alliances and the pair's UN voting history."),
+        (5, "Third parties", "No third party given, or the triangle has no measured year."))]
+    return sections, coverage
+
+
+def _answer_dict(x: Answer) -> dict:
+    """An answer as plain data (the web server serialises the coverage dict)."""
+    return {"number": x.number, "title": x.title, "text": x.text, "confidence": x.confidence, "year": x.year,
+            "html": x.html()}
 
 
 def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
                 unavailable: dict[str, str] | None = None,
-                built: tuple[list[Section], dict] | None = None) -> Path:
-    """Write ``brief-<A>-<B>[-<C>].html`` into ``out_dir`` and return its path.
+                built: tuple[list[Section], dict] | None = None,
+                paper: Path | None = None, pdf: bool = False) -> Path:
+    """Write ``brief-<A>-<B>[-<C>].html`` and its ``.manifest.json`` into ``out_dir`` and return the HTML path.
 
     Args:
         store: the store (the UN vote sources are required; others fill their sections when present).
@@ -245,30 +304,94 @@ def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
         unavailable: source name -> why it could not be ingested, listed in the brief.
         built: what :func:`build_sections` returned for this pair, when the caller has it already (the web
             server's pair page): the sections are not computed twice. The list is not modified.
+        paper: a text whose checkable statements are extracted and checked for this pair (``--paper``).
+        pdf: also print the brief to ``.pdf`` with headless Chromium (raises when it is missing).
     """
     reg = store.registry()
     a, b, *rest = reg.resolve_distinct(a, b, *([c] if c else []))
     c = rest[0] if rest else None
     names = {x: reg.name(x) for x in (a, b, c) if x}
+    if pdf:
+        chromium_path()  # fail before minutes of computing
     if built is None:
         sections, coverage = build_sections(store, a, b, c, names)
     else:  # copies: the rendering below replaces each section's charts with their SVG
         sections, coverage = [copy.copy(s) for s in built[0]], built[1]
     from dyadic.report.claims_section import claims_appendix  # imports Section from here
 
-    sections.append(claims_appendix(store, sections, a, b))
-    for sec in sections:
+    appendix = claims_appendix(store, sections, a, b)
+    user_paper = check_paper(store, Path(paper), a, b) if paper else None
+    for sec in [*sections, appendix]:
         sec.charts = [to_svg(ch) for ch in sec.charts]
+    sources = provenance(store, list(NEEDS))
+    titles = {x["name"]: x["title"] for x in sources}
+    cav = caveats({x["name"]: x["years"] for x in sources}, titles, list(NEEDS), date.today().year)
+    if coverage.get("unga_years"):
+        cav.append(htmlmod.escape(f"UN voting for the pair runs {coverage['unga_years'][0]}–"
+                                  f"{coverage['unga_years'][1]}; the latest year may be partial."))
+    cav = cav[:3]
+    stem = f"brief-{a}-{b}{'-' + c if c else ''}"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.files("dyadic.report") / "templates")),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     html = env.get_template("brief.html.j2").render(
-        a=a, b=b, c=c, names=names, sections=sections, coverage=coverage, today=date.today().isoformat(),
-        sources=provenance(store, list(NEEDS)), splice_year=SPLICE_YEAR,
+        a=a, b=b, c=c, names=names, sections=sections, appendix=appendix, coverage=coverage,
+        today=date.today().isoformat(), sources=sources, splice_year=SPLICE_YEAR, caveats=cav,
+        bottom=coverage.get("bottom_line", []), paper=coverage.get("paper"), user_paper=user_paper,
         known_sources={k: v.title for k, v in SOURCES.items()}, unavailable=unavailable or {},
+        manifest=f"{stem}.manifest.json",
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"brief-{a}-{b}{'-' + c if c else ''}.html"
-    tmp = path.with_suffix(".html.part")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    path = out_dir / f"{stem}.html"
+    _atomic(path, html)
+    _atomic(out_dir / f"{stem}.manifest.json", json.dumps(manifest(sources, path, coverage), indent=1, default=str))
+    if pdf:
+        print_pdf(path, path.with_suffix(".pdf"))
     return path
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def manifest(sources: list[dict], brief: Path, coverage: dict) -> dict:
+    """What the brief stands on, file by file: each source's files with their checksums."""
+    return {"brief": brief.name, "generated": date.today().isoformat(), "paper": coverage.get("paper"),
+            "sources": [{k: v for k, v in x.items()} for x in sources]}
+
+
+def chromium_path() -> str:
+    """The headless browser that prints the PDF (Debian's ``chromium``), or a clear error."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise DyadicError("--pdf needs Chromium to print the brief: install it (Debian: apt-get install chromium) "
+                      "or open the HTML brief and print it from a browser.")
+
+
+def print_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> int:
+    """Print the HTML brief to A4 PDF with headless Chromium; returns the page count."""
+    cmd = [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+           f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+    try:
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise DyadicError(f"Chromium did not print the brief within {timeout} s") from exc
+    if run.returncode != 0 or not pdf_path.exists():
+        raise DyadicError(f"Chromium could not print the brief: {run.stderr.strip()[-400:]}")
+    return pdf_pages(pdf_path)
+
+
+def pdf_pages(path: Path) -> int:
+    """Page count of a PDF: pdfinfo when installed, else the number of ``/Type /Page`` objects."""
+    tool = shutil.which("pdfinfo")
+    if tool:
+        out = subprocess.run([tool, str(path)], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Pages:"):
+                return int(line.split()[1])
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", path.read_bytes()))

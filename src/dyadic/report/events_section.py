@@ -11,10 +11,23 @@ from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
 
-def key_dates(start: str, end: str) -> pd.DataFrame:
-    """Curated dated events between two days, each with its citation."""
+def pair_key(x: str, y: str) -> str:
+    """The key of a dyad in ``key_dates.csv``: the two codes in alphabetical order, 'CHN-RUS'."""
+    return "-".join(sorted((x, y)))
+
+
+def key_dates(start: str, end: str, dyads: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Curated dated events between two days, each with its citation, for the given dyads only.
+
+    The ``pair`` column lists the dyads an event concerns (``;``-separated); an event about other states is
+    left out, so a brief on one pair never shows another pair's dates. ``dyads=None`` keeps every event.
+    """
     k = packaged_csv("key_dates.csv")
-    return k[(k.date >= start) & (k.date <= end)].reset_index(drop=True)
+    k = k[(k.date >= start) & (k.date <= end)]
+    if dyads is not None:
+        keys = {pair_key(x, y) for x, y in dyads}
+        k = k[k.pair.map(lambda p: bool(keys & set(str(p).split(";"))))]
+    return k.reset_index(drop=True)
 
 
 def monthly_chart(df: pd.DataFrame, marks: pd.DataFrame, title: str) -> alt.LayerChart:
@@ -51,7 +64,7 @@ def events_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
     df = pd.concat(frames, ignore_index=True)
     df["month"] = pd.to_datetime(df.period)
     lo, hi = df.month.min().strftime("%Y-%m-%d"), (df.month.max() + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d")
-    marks = key_dates(lo, hi)
+    marks = key_dates(lo, hi, dyads)
     findings = []
     pair = df[df.dyad == f"{a}–{b}"].dropna(subset=["score_day"])
     if len(pair):
@@ -70,7 +83,7 @@ def events_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
     findings.append("Scores are the upstream graph's construction (Goldstein score plus source, article and tone "
                     "terms, bare state actors only), summed per day and averaged over the month's covered days; "
                     "months without any daily file are gaps, not zeros.")
-    later = key_dates(hi, "9999-12-31")
+    later = key_dates(hi, "9999-12-31", dyads)
     if len(later):
         findings.append("Not covered by the graph, so not measured here: " + "; ".join(
             f"{r.date} ({r.label})" for r in later.itertuples()) + ".")

@@ -17,12 +17,14 @@ Each paragraph states the system's finding first, then the paper's claim (quoted
 
 from __future__ import annotations
 
+import html
 
 import pandas as pd
 
 from dyadic.framework.drivers import DRIVERS, DriverScores, compute_drivers
 from dyadic.framework.nature import asymmetry, classify, classify_years, widening
 from dyadic.framework.triangle import ASSUMPTIONS, INDETERMINATE, substitution, triangle, what_if
+from dyadic.report.bottom_line import Answer
 from dyadic.report.charts import yearly_lines
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
@@ -54,7 +56,7 @@ def scores_for(store: Store) -> DriverScores:
 # ---------------------------------------------------------------------------------------------- question 1
 
 
-def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str]):
+def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str], summary: dict | None = None):
     v = ds.config.verdicts
     p = ds.pair(a, b)
     findings, charts, tables, paper = [], [], [], []
@@ -88,6 +90,14 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str]):
         verdict, reason = "cannot tell", f"{len(strong)} strong drivers in {year}: between the rule's bounds"
     paper += _verdicts("drivers", verdict, reason)
     top = max(scores, key=scores.get)
+    if summary is not None:
+        lead = sorted(scores.items(), key=lambda x: -x[1])[:2]
+        conf = "high" if len(scores) == len(DRIVERS) else "medium"
+        summary[1] = Answer(1, "Drivers", html.escape(
+            f"In {year}, {names[a]}–{names[b]}'s strongest drivers were "
+            + " and ".join(f"{ds.config.drivers[d].label.lower()} ({_ordinal(s)} percentile)" for d, s in lead)
+            + f"; {len(strong)} of {len(scores)} measured drivers are at or above the {_ordinal(v['strong_pct'])}."),
+            conf, year)
     sec = scores.get("security_reassurance")
     if sec is None:
         paper += _verdicts("drivers_top", "cannot tell", f"security reassurance not measured in {year}")
@@ -108,7 +118,7 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str]):
 # ---------------------------------------------------------------------------------------------- question 2
 
 
-def nature_part(store: Store, ds: DriverScores, a: str, b: str, names: dict[str, str]):
+def nature_part(store: Store, ds: DriverScores, a: str, b: str, names: dict[str, str], summary: dict | None = None):
     cfg = ds.config.nature
     findings, charts, tables, paper = [], [], [], []
     labels = classify_years(store, ds, a, b)
@@ -127,6 +137,12 @@ def nature_part(store: Store, ds: DriverScores, a: str, b: str, names: dict[str,
             + f"In {int(latest.year)} the label is {latest.label.replace('_', ' ')}"
             + (f", provisional: {latest.undetermined_by.replace('_', ' ')} cannot be decided (inputs end earlier)."
                if latest.provisional else "."))
+        if summary is not None:
+            summary[2] = Answer(2, "Nature", html.escape(
+                f"The classifier labels the pair {_article(f.label)} {f.label.replace('_', ' ')} in {int(f.year)}"
+                + (f" (later years provisional: {latest.undetermined_by.replace('_', ' ')} cannot be decided)"
+                   if latest.provisional else "") + "."),
+                "low" if int(f.year) < int(latest.year) - 2 else "medium", int(f.year))
         tables.append((f"Evidence: the classifier's criteria for {a}–{b} in {int(f.year)} ({CONFIG_NOTE})",
                        _table(cl.table())))
         sp_too = "strategic_partnership" in (f.also or "")
@@ -174,7 +190,8 @@ def nature_part(store: Store, ds: DriverScores, a: str, b: str, names: dict[str,
 # ---------------------------------------------------------------------------------------------- question 5
 
 
-def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str], store: Store | None = None):
+def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str], store: Store | None = None,
+                  summary: dict | None = None):
     cfg = ds.config.triangle
     findings, charts, tables, paper = [], [], [], []
     tr = triangle(ds, c, a, b, store=store)
@@ -192,6 +209,11 @@ def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str
                             + (f" (not measured: {r.not_measured})" if r.not_measured else "") + ".")
             tables.append((f"Triangle {c}–{a}–{b} by year", _table(tr.years)))
         paper += _verdicts("triangle", "cannot tell", "no year with all three ties clear of the neutral band")
+        if summary is not None and len(tr.years):
+            y = int(tr.years.year.max())
+            summary[5] = Answer(5, "Third parties", html.escape(
+                f"The triangle {names[c]}–{names[a]}–{names[b]} is indeterminate in every year to {y}: at least one "
+                "tie is too weak to sign."), "cannot tell", y)
         return findings, charts, tables, paper
     last = yrs.iloc[-1]
     year = int(last.year)
@@ -202,6 +224,11 @@ def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str
                     f"{'balanced' if last.balanced else 'unbalanced'}; evidence as of {last.as_of}), unchanged since {since}. "
                     "Ties are amity (pledges, UN alignment) minus enmity (rivalry, disputes), named only when "
                     "clear of the neutral band (docs/methods/triangle.md).")
+    if summary is not None:
+        summary[5] = Answer(5, "Third parties", html.escape(
+            f"In {year} the triangle {names[c]}–{names[a]}–{names[b]} is a {last.configuration} "
+            f"({'balanced' if last.balanced else 'unbalanced'}), unchanged since {since}."),
+            "medium" if year - since >= 3 else "low", year)
     # The third party would court the weaker partner.
     cap = ds.rows(a, b)
     cap = cap[cap.year <= year].dropna(subset=["milex_a", "milex_b"])
@@ -235,8 +262,12 @@ def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str
     return findings, charts, tables, paper
 
 
-def framework_sections(store: Store, a: str, b: str, c: str | None, names: dict[str, str]) -> dict[int, tuple]:
+def framework_sections(store: Store, a: str, b: str, c: str | None, names: dict[str, str],
+                       summary: dict | None = None) -> dict[int, tuple]:
     """Findings, charts, tables, paper verdicts and not-measured notes for questions 1, 2 and 5.
+
+    ``summary`` (when given) receives the bottom-line :class:`Answer` of questions 1, 2 and 5. The paper
+    verdicts are those of ``paper_claims.csv`` (Lo 2025); the brief keeps them only for that paper's pair.
 
     Returns:
         question number -> (findings, charts, tables, paper, not_measured).
@@ -244,10 +275,21 @@ def framework_sections(store: Store, a: str, b: str, c: str | None, names: dict[
     ds = scores_for(store)
     nm = [f"{ds.config.drivers[d].label}: " + "; ".join(ds.config.drivers[d].not_measured) for d in DRIVERS
           if ds.config.drivers[d].not_measured] + [f"missing input — {m}" for m in ds.missing]
-    q1 = (*drivers_part(ds, a, b, names), nm)
-    q2 = (*nature_part(store, ds, a, b, names), [])
+    q1 = (*drivers_part(ds, a, b, names, summary), nm)
+    q2 = (*nature_part(store, ds, a, b, names, summary), [])
     if c:
-        q5 = (*triangle_part(ds, a, b, c, names, store), [])
+        q5 = (*triangle_part(ds, a, b, c, names, store, summary), [])
     else:
         q5 = ([], [], [], [], ["No third party given: the triangle needs one (dyadic brief A B --third C)."])
     return {1: q1, 2: q2, 5: q5}
+
+
+def _article(label: str) -> str:
+    """'an' before a vowel ('an entente'), else 'a'."""
+    return "an" if label[:1].lower() in "aeiou" else "a"
+
+
+def _ordinal(x: float) -> str:
+    """91 -> '91st', 12 -> '12th'."""
+    n = int(round(x))
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"

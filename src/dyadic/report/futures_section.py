@@ -8,8 +8,24 @@ import pandas as pd
 
 from dyadic.errors import DyadicError
 from dyadic.framework.futures import futures
-from dyadic.sources.registry import packaged_csv
+from dyadic.report.bottom_line import Answer
+from dyadic.report.papers import PaperProfile
 from dyadic.store import Store
+
+#: signposts of data/scenarios.toml named after one triad: (role pair, its states) -> the generic name used
+#: for any other triad (the Russia–USA thaw is China–Russia–USA's signpost, not Pakistan–China's).
+NAMED = {"Russia-USA thaw in UN voting (agreement percentile)": frozenset({"RUS", "USA"})}
+
+
+def signpost_name(name: str, pair: str, names: dict[str, str]) -> str:
+    """The signpost's name for this brief: a triad-specific name only for its own states."""
+    states = NAMED.get(name)
+    codes = frozenset(pair.split("–"))
+    if states is None or codes == states:
+        return name
+    x, y = pair.split("–") if "–" in pair else (pair, "")
+    label = f"{names.get(x, x)}–{names.get(y, y)}" if y else "partner–third party"
+    return f"{label} thaw in UN voting (agreement percentile)"
 
 
 def continuity_verdict(p: pd.DataFrame) -> tuple[str, str]:
@@ -40,13 +56,29 @@ def alliance_verdict(p: pd.DataFrame) -> tuple[str, str]:
     return "cannot tell", why
 
 
-def futures_section(store: Store, a: str, b: str, c: str | None, names: dict[str, str]):
-    """Findings, tables, paper verdicts and 'not measured' notes for question 4."""
+def futures_section(store: Store, a: str, b: str, c: str | None, names: dict[str, str],
+                    profile: PaperProfile | None = None, summary: dict | None = None):
+    """Findings, tables, paper verdicts and 'not measured' notes for question 4.
+
+    Args:
+        profile: the paper whose claims apply to this pair (None: no paper verdicts).
+        summary: filled with ``{4: Answer}`` for the bottom line.
+    """
     try:
         r = futures(store, a, b, c, horizons=(5, 10), n_paths=10_000, seed=0)
     except DyadicError as exc:
         return [], [], [], [f"Futures not measured: {exc}"]
+    r.signposts["signpost"] = [signpost_name(x.signpost, x.pair, names) for x in r.signposts.itertuples()]
     p = r.probabilities
+    if summary is not None and len(p):
+        g = p[p.horizon == p.horizon.max()]
+        top = g.loc[g.p.idxmax()]
+        year = r.state.get("pct", (None, None))[1]
+        conf = "medium" if top.lo > g[g.scenario != top.scenario].hi.max() else "low"
+        summary[4] = Answer(4, "Futures", html.escape(
+            f"From the pair's state in {year}, the most probable outcome within {int(top.horizon)} years is "
+            f"{top.label.lower()} at {top.p:.0%} (90% interval {top.lo:.0%}-{top.hi:.0%}; {top.headline})."),
+            conf, year)
     findings = []
     for hz, g in p.groupby("horizon"):
         parts = ", ".join(f"{x.label.lower()} {x.p:.0%} ({x.lo:.0%}-{x.hi:.0%})" for x in g.itertuples())
@@ -70,8 +102,8 @@ def futures_section(store: Store, a: str, b: str, c: str | None, names: dict[str
                show.to_html(index=False, classes="evidence", border=0)),
               ("Signposts and their current values", sp.to_html(index=False, classes="evidence", border=0)),
               ("Assumption trail", "<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in r.trail) + "</ul>")]
-    claims = packaged_csv("paper_claims.csv")
     paper = []
+    claims = profile.claims() if profile else pd.DataFrame(columns=["measure", "quote", "section"])
     for row in claims[claims.measure.isin(["futures", "futures_alliance"])].itertuples():
         v, why = continuity_verdict(p) if row.measure == "futures" else alliance_verdict(p)
         paper.append({"quote": row.quote, "section": row.section, "verdict": v, "reason": why})
