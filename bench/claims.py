@@ -16,11 +16,12 @@ from pathlib import Path
 from dyadic.config import Settings
 from dyadic.framework.claims.check import check_document
 from dyadic.framework.claims.document import from_string, read_document
+from dyadic.framework.claims.testset import load, score
 from dyadic.store import Store, ingest
 
 SEED = Path(os.environ.get("DYADIC_DATA", "/work/shared/data")).parent / "seed" / "lo-2025-convergence-and-divergence.md"
-SOURCES = ["country_codes", "unvotes_voeten_2019", "cow_trade", "imf_dots_multiatsm", "cow_nmc", "sipri_milex",
-           "wb_gdp", "curated_facts"]
+SOURCES = ["country_codes", "unvotes_voeten_2019", "cow_trade", "imf_dots_multiatsm", "imf_dots_all_reporters_1960_2020",
+           "cow_nmc", "sipri_milex", "wb_gdp", "curated_facts"]
 PAGE = 3000  # characters per page (about 500 words)
 
 
@@ -69,7 +70,12 @@ def main() -> None:
     print(f"{'synthetic: check':<28}{pages:>8.1f}{big_s:>10.3f}{big_mem / 1e6:>10.1f}{len(brep.verdicts):>12}"
           f"{big_s / bbase_s:>12.1f}")
     judged = sum(1 for v in rep.verdicts if v.verdict != "not checkable")
-    print(f"claims: seed_s={seed_s:.3f} pages_per_s={pages / big_s:.1f} found={len(rep.verdicts)} verdicts={judged}")
+    sc = score(store, load())  # the whole scored test set (tune and test splits)
+    for statement, truth, got in sc.misses:
+        print(f"miss: {statement!r} (truth {truth}) -> {got}")
+    print(f"claims: right={sc.right}/{sc.checkable_total} wrong_verdict={sc.wrong_verdict} false_off={sc.false_off} "
+          f"not_checkable_right={sc.not_checkable_right}/{sc.not_checkable_total} seed_checkable={judged}/{len(rep.verdicts)} "
+          f"pages_per_s={pages / big_s:.1f}")
     store.close()
 
 

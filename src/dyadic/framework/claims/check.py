@@ -107,7 +107,14 @@ def _measure(ctx: _Context, check: str, claim: Claim, states: list[str], years: 
 
 def judge(claim: Claim, ctx: _Context) -> Verdict:
     """The verdict on one statement."""
+    if claim.no_measure:
+        return Verdict(claim, "not checkable", f"{claim.no_measure}")
     m = ctx.vocab.by_id(claim.measure) if claim.measure else None
+    if claim.ambiguity:
+        return Verdict(claim, "not checkable", f"{m.label + ': ' if m else ''}{claim.ambiguity}")
+    if m is not None and m.id == "directional_trade" and not claim.flow:
+        return Verdict(claim, "not checkable", f"{m.label}: the statement names a flow but not which state ships "
+                                               "to which (exporter and importer)")
     if m is None:
         what = {"date": "a date", "duration": "a duration", "count": f"a count of '{claim.noun or 'things'}'",
                 "ranking": f"a ranking of '{claim.noun}'"}.get(claim.kind, f"a {claim.kind}")
@@ -161,7 +168,7 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
     if not years:
         return Verdict(claim, "not checkable", f"no period: {claim.period_note or 'none stated'}", evidence=facts)
     got = _measure(ctx, m.check, claim, claim.states, years)
-    v = judge_level(claim, got.evidence + facts)
+    v = judge_level(claim, got.evidence + facts, tolerance=m.tolerance)
     if v is None:
         return Verdict(claim, "no data", f"{got.missing}; {settle}.{circ_note}", evidence=facts)
     v.evidence = got.evidence + facts
@@ -185,7 +192,7 @@ def _judge_growth(claim: Claim, ctx: _Context, m, period: str | None, facts: lis
     if claim.from_value is not None:  # from Q1 to Q2: judge both ends, then the direction
         ends = []
         for label, stated, ev, span in (("start", claim.from_value, e1, span1), ("end", claim.value, e2, span2)):
-            v = judge_level(dataclasses.replace(probe, value=stated), ev) if ev else None
+            v = judge_level(dataclasses.replace(probe, value=stated), ev, tolerance=m.tolerance) if ev else None
             ends.append((label, span, v))
         known = [(lab, sp, v) for lab, sp, v in ends if v is not None]
         parts = [f"{sp}: {v.verdict} ({v.reason})" for _, sp, v in known]

@@ -92,7 +92,7 @@ class Claim:
             or the rate in percent for ``by N per cent``; for a date its year).
         unit: ``USD`` (or another currency code), ``percent``, ``pp``, ``km``, ``km2``, ``count``, ``ratio``,
             ``rank``, ``years``, ``date``.
-        bound: ``=``, ``>``, ``<`` or ``~``.
+        bound: ``=``, ``>``, ``<``, ``>=``, ``<=``, ``~`` or ``between`` (with ``value_hi``).
         text: the words stating the quantity.
         start, end: its span in the document.
         period: ``2024``, ``2018/2021`` (a range: an average), ``FY2023/24`` (fiscal), ``2004-10`` (a month),
@@ -135,6 +135,10 @@ class Claim:
     measure: str | None = None
     matched_by: str = ""
     base_kind: str = ""  # for growth: the kind of its two figures (amount, share, ...)
+    flow: str | None = None  # 'exports' / 'imports' for a directed flow; states are then [exporter, importer]
+    value_hi: float | None = None  # upper end for bound 'between'
+    ambiguity: str = ""  # what the sentence leaves open (which pair, which year): the claim is not checkable
+    no_measure: str = ""  # the figure belongs to no measure (a survey, a probability): why
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
@@ -441,6 +445,8 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
         made: list[tuple[str, Atom, dict]] = []
         quantities = [a for a in atoms if a.kind not in ("date", "period")]
         consumed: set[int] = set()
+        new: list[Claim] = []
+        years = [a.period for a in atoms if a.kind in ("date", "period") and a.period and not a.fiscal]
         # growth: from Q1 [in P1] to Q2 [in P2]
         for i, q1 in enumerate(quantities):
             if i in consumed or i + 1 >= len(quantities):
@@ -538,7 +544,22 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
             pair = _dyad_label(sent, s0, claim.start, mentions, atoms)
             if pair:
                 claim.states = pair
-            claims.append(claim)
+            if not pair and kind != "date":
+                grammar.refine(claim, sent, s0, mentions, years)
+            new.append(claim)
+        # 'between 10 and 12 per cent': the upper end is part of the first claim, not a claim of its own
+        new = [c for c in new if not any(o is not c and o.start <= c.start < o.end for o in new)]
+        for a, b, bound, pair in grammar.comparisons(sent, s0, mentions, [(q.start, q.end) for q in quantities]):
+            claim = Claim(0, "ratio", 1.0, "ratio", bound, doc.raw[a:b], a, b, None, raw_sent, s0,
+                          noun="comparison", states=pair, in_references=in_refs)
+            p = next((d for d in atoms if d.kind in ("date", "period") and not d.fiscal), None)
+            if p is not None:
+                p.used = True
+                claim.period = p.period
+            if len(set(years)) > 1:
+                claim.ambiguity = f"the sentence names several years ({', '.join(dict.fromkeys(years))})"
+            new.append(claim)
+        claims.extend(new)
         ranges = [a.period for a in atoms if a.kind == "period" and a.period and "/" in a.period and not a.fiscal]
         if ranges:
             last_range = ranges[0]
@@ -588,3 +609,6 @@ def _growth_period(claim: Claim, atoms: list[Atom], sent: str, s0: int, q: Atom)
     for d in atoms:
         if d.kind in ("date", "period") and (d.period in (claim.period, claim.from_period)):
             d.used = True
+
+
+from dyadic.framework.claims import grammar  # noqa: E402  (grammar imports Claim from this module)

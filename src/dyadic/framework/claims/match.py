@@ -126,15 +126,47 @@ def check_bilateral_trade(store: Store, claim: Claim, states: list[str], years: 
     return Measured(ev, missing)
 
 
+def check_directional_trade(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Goods flowing from states[0] (exporter) to states[1] (importer): the exporter's reported exports and
+    the importer's reported imports, one evidence per source and reporter."""
+    exp, imp = states[:2]
+    df = _pair_trade(store, exp, imp, years)
+    ev = []
+    for (src, rep), g in df.groupby(["source", "reporter"], sort=True):
+        col = "exports_usd" if rep == exp else "imports_usd"
+        g = g.dropna(subset=[col])
+        if len(g) != len(years):
+            continue
+        if g.view.iloc[0] == "harmonised" and rep != exp:
+            continue  # COW's mirrored row repeats the same estimate
+        value, how = _mean([(int(r.year), float(getattr(r, col))) for r in g.itertuples()], col)
+        label = f"{rep}-reported ({'exports' if rep == exp else 'imports'})" if g.view.iloc[0] == "reported" \
+            else "harmonised (COW, one estimate per flow)"
+        detail = "; ".join(f"{y}: {_fmt_usd(v)}" for y, v in zip(g.year, g[col]))
+        ev.append(Evidence(src, label, value, _span(years), _rows(g, ["source", "year", "reporter", "partner", col, "view"]),
+                           f"{how} of {rep}'s row with {imp if rep == exp else exp} ({detail})"))
+    missing = "" if ev else f"no trade rows for {exp} -> {imp} in {_span(years)} ({_coverage(store, 'trade')})"
+    return Measured(ev, missing)
+
+
 def check_partner_share_of_total_trade(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
     whole, part = states[:2]
+    out = []
+    for src in ("cow_trade", "imf_dots_all_reporters_1960_2020"):
+        ev = _share_of_total(store, src, whole, part, years)
+        if ev is not None:
+            out.append(ev)
+    return Measured(out, "" if out else f"no bilateral and total trade rows for {whole} with {part} in {_span(years)} "
+                                        f"({_coverage(store, 'trade_national')})")
+
+
+def _share_of_total(store: Store, src: str, whole: str, part: str, years: list[int]) -> Evidence | None:
     bil = _pair_trade(store, whole, part, years)
-    bil = bil[(bil.reporter == whole) & (bil.source == "cow_trade")]
-    tot = store.con.execute("SELECT * FROM trade_national WHERE code = ? AND year BETWEEN ? AND ? AND source = 'cow_trade'",
-                            [whole, years[0], years[-1]]).df() if store.has_table("trade_national") else pd.DataFrame()
+    bil = bil[(bil.reporter == whole) & (bil.source == src)].dropna(subset=["exports_usd", "imports_usd"])
+    tot = store.con.execute("SELECT * FROM trade_national WHERE code = ? AND year BETWEEN ? AND ? AND source = ?",
+                            [whole, years[0], years[-1], src]).df() if store.has_table("trade_national") else pd.DataFrame()
     if len(bil) != len(years) or len(tot) != len(years):
-        return Measured([], f"no bilateral and total trade rows for {whole} with {part} in {_span(years)} "
-                            f"({_coverage(store, 'trade_national')}; the IMF DOTS extract has no world totals)")
+        return None
     m = bil.merge(tot, on="year", suffixes=("", "_total"))
     parts = [(int(r.year), 100 * (r.exports_usd + r.imports_usd) / (r.exports_usd_total + r.imports_usd_total))
              for r in m.itertuples()]
@@ -143,8 +175,8 @@ def check_partner_share_of_total_trade(store: Store, claim: Claim, states: list[
                        f"+ {_fmt_usd(r.imports_usd_total)}) = {p:.1f}%" for r, (_, p) in zip(m.itertuples(), parts))
     rows = _rows(bil, ["source", "year", "reporter", "partner", "exports_usd", "imports_usd"]) + \
         _rows(tot, ["source", "year", "code", "exports_usd", "imports_usd"])
-    return Measured([Evidence("cow_trade", f"{part}'s share of {whole}'s total trade", value, _span(years), rows,
-                              f"{how}: 100 x trade with {part} / {whole}'s total trade ({detail})")])
+    return Evidence(src, f"{part}'s share of {whole}'s total trade ({whole}-reported)", value, _span(years), rows,
+                    f"{how}: 100 x trade with {part} / {whole}'s total trade ({detail})")
 
 
 def check_trade_partner_rank(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
@@ -276,6 +308,7 @@ def check_military_personnel(store: Store, claim: Claim, states: list[str], year
 #: check name (vocabulary ``check``) -> (function, number of states it needs (ratios need 2 everywhere))
 CHECKS: dict[str, tuple[Callable[..., Measured], int]] = {
     "bilateral_trade": (check_bilateral_trade, 2),
+    "directional_trade": (check_directional_trade, 2),
     "partner_share_of_total_trade": (check_partner_share_of_total_trade, 2),
     "trade_partner_rank": (check_trade_partner_rank, 2),
     "unga_agreement": (check_unga_agreement, 2),

@@ -69,14 +69,27 @@ def tolerance_text(kind: str) -> str:
     return {"rel": f"±{tol:.0%} relative", "abs": f"±{tol:g} percentage points", "exact": "exact"}[rule]
 
 
-def compare(stated: float, measured: float, kind: str, bound: str = "=") -> tuple[bool, float | None]:
-    """(within tolerance, relative error) of a measured value against a stated one."""
+#: slack on the stated side of an inclusive bound ('at least 50': 49.9 rounds to it), as a share of the
+#: kind's tolerance; strict bounds ('more than', 'less than') and comparisons get none
+BOUND_SLACK = 0.1
+
+
+def compare(stated: float, measured: float, kind: str, bound: str = "=", tolerance: tuple[str, float] | None = None,
+            stated_hi: float | None = None) -> tuple[bool, float | None]:
+    """(within tolerance, relative error) of a measured value against a stated one (or a stated bound)."""
     rel = (measured - stated) / abs(stated) if stated else None
+    rule, tol = tolerance or TOLERANCES.get(kind, ("rel", 0.10))
+    slack = BOUND_SLACK * (tol * abs(stated) if rule == "rel" else tol)
     if bound == ">":
         return measured > stated, rel
     if bound == "<":
         return measured < stated, rel
-    rule, tol = TOLERANCES.get(kind, ("rel", 0.10))
+    if bound == ">=":
+        return measured >= stated - slack, rel
+    if bound == "<=":
+        return measured <= stated + slack, rel
+    if bound == "between" and stated_hi is not None:
+        return stated - slack <= measured <= stated_hi + slack, rel
     if kind == "growth_rate":
         return abs(measured - stated) <= max(3.0, 0.10 * abs(stated)), rel
     if rule == "abs":
@@ -87,15 +100,17 @@ def compare(stated: float, measured: float, kind: str, bound: str = "=") -> tupl
 
 
 def judge_level(claim: Claim, evidence: list[Evidence], kind: str | None = None,
-                stated: float | None = None) -> Verdict | None:
+                stated: float | None = None, tolerance: tuple[str, float] | None = None) -> Verdict | None:
     """Verdict on a level (amount, share, count, ratio, ranking) from every measured evidence."""
     kind = kind or claim.kind
     stated = claim.value if stated is None else stated
     measured = [e for e in evidence if not e.circular and e.value is not None]
     if not measured or stated is None:
         return None
-    results = [(e, *compare(stated, e.value, kind, claim.bound if kind == claim.kind else "=")) for e in measured]
-    best = min(results, key=lambda r: abs(r[0].value - stated))
+    results = [(e, *compare(stated, e.value, kind, claim.bound if kind == claim.kind else "=", tolerance,
+                            claim.value_hi)) for e in measured]
+    # the source closest to the statement: among those bearing it out, if any
+    best = min(results, key=lambda r: (not r[1], abs(r[0].value - stated)))
     ok = sum(1 for r in results if r[1])
     agree = f"{ok} of {len(results)} sources within tolerance" if len(results) > 1 else ""
     e, hit, rel = best
@@ -103,11 +118,21 @@ def judge_level(claim: Claim, evidence: list[Evidence], kind: str | None = None,
     if kind == "ranking":
         verdict = "holds" if hit else "contradicted"
         reason = f"measured rank {e.value:.0f}, stated {stated:.0f} ({e.source}, {e.view})"
+    elif claim.noun == "comparison":
+        a, b = claim.states[:2]
+        verdict = "holds" if hit else "contradicted"
+        reason = (f"stated {a} {'above' if claim.bound == '>' else 'below'} {b}; measured ratio {a}/{b} "
+                  f"{e.value:.3f} ({e.source}, {e.view}, {e.period})")
     else:
         verdict = "holds" if hit else "off"
         err = f", relative error {rel:+.1%}" if rel is not None else ""
         what = "a curated fact (quoted, not measured) says" if e.fact else "measured"
-        reason = f"{what} {shown} ({e.source}, {e.view}, {e.period}){err}"
+        side = {">": "more than", "<": "less than", ">=": "at least", "<=": "at most"}.get(claim.bound)
+        if claim.bound == "between" and claim.value_hi is not None:
+            side = f"between {_show(stated, claim.unit)} and"
+        stated_as = (f"; stated {side} {_show(claim.value_hi if claim.bound == 'between' else stated, claim.unit)}"
+                     if side and kind == claim.kind else "")
+        reason = f"{what} {shown} ({e.source}, {e.view}, {e.period}){err}{stated_as}"
     if agree:
         reason += f"; {agree}"
     return Verdict(claim, verdict, reason, e.value, rel, tolerance_text(kind), evidence)

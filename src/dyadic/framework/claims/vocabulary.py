@@ -32,6 +32,7 @@ class Measure:
     sources: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     settle: str = ""
+    tolerance: tuple[str, float] | None = None  # overrides the kind's tolerance (verdict.TOLERANCES)
 
 
 @dataclass
@@ -62,7 +63,8 @@ class Vocabulary:
                     id=m["id"], label=m["label"], kinds=tuple(m["kinds"]),
                     patterns=tuple(re.compile(p, re.I) for p in m["patterns"]), check=m.get("check", ""),
                     sources=tuple(m.get("sources", ())), facts=tuple(m.get("facts", [m["id"]])),
-                    settle=m.get("settle", "")))
+                    settle=m.get("settle", ""),
+                    tolerance=(str(m["tolerance"][0]), float(m["tolerance"][1])) if "tolerance" in m else None))
             except (KeyError, re.error) as exc:
                 raise DyadicError(f"{path}: measure #{i + 1} is malformed ({exc!r})") from exc
         return cls(measures, dict(data.get("states", {})), path)
@@ -96,11 +98,21 @@ class Vocabulary:
     def assign(self, claims: list[Claim]) -> None:
         """Set each claim's ``measure`` and ``matched_by`` from the patterns (and embeddings, if loaded)."""
         for c in claims:
+            if c.no_measure:
+                continue  # a survey figure or a probability: no measure, whatever words surround it
             kind = c.kind if c.kind != "growth" else "growth"
+            # a change in a share is a share measure's, a change in an amount an amount measure's
+            base = {"share": "share", "amount": "amount", "change": "amount", "rate": "amount",
+                    "multiple": "amount"}.get(c.base_kind) if kind == "growth" else None
             rel = c.start - c.sentence_start
             best = None
+            flow = self.by_id("directional_trade") if c.flow else None
+            if flow is not None and kind in flow.kinds:
+                c.measure, c.matched_by = flow.id, f"directed flow ({c.flow}: {' -> '.join(c.states[:2])})"
+                continue
             for order, m in enumerate(self.measures):
-                if kind not in m.kinds:
+                if kind not in m.kinds or (base and base not in m.kinds and not
+                                           (base == "share" and "percentage" in m.kinds)):
                     continue
                 for p in m.patterns:
                     for hit in p.finditer(c.sentence):
