@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from dyadic.errors import RequestError
-from dyadic.framework.shocks import MIN_PLACEBOS, ChangePoints, EventStudy, breaks, event_study, match_events
+from dyadic.framework.shocks import (MIN_PLACEBOS, ChangePoints, EventStudy, breaks, event_study, key_dates,
+                                     match_events)
 from dyadic.store import Store, ingest
 
 from conftest import source_dir
@@ -135,11 +136,16 @@ def test_change_points_none_on_flat_series():
     assert len(ChangePoints().fit(s).predict()) <= 1
 
 
-def test_match_events_nearest_curated_date():
+def test_match_events_nearest_curated_date_of_the_pair():
     br = pd.DataFrame({"date": [pd.Timestamp("2022-02-20"), pd.Timestamp("2010-01-01")], "size": [1.0, 1.0]})
-    m = match_events(br, "day")
+    m = match_events(br, "day", key_dates([("UKR", "RUS")]))
     assert m.event_date.iloc[0] == "2022-02-24" and m.days_off.iloc[0] == 4
     assert m.event.iloc[1] == ""  # nothing curated within three weeks of 2010
+    # Another pair's event two days nearer (Nord Stream 2, DEU-RUS, 22 Feb) explains nothing for RUS-UKR...
+    assert "2022-02-22" in set(key_dates().date.dt.strftime("%Y-%m-%d"))
+    # ...while China-Russia's own nearest date that month is the joint statement of 4 February.
+    m = match_events(br.iloc[:1], "day", key_dates([("CHN", "RUS")]))
+    assert m.event_date.iloc[0] == "2022-02-04" and m.days_off.iloc[0] == -16
 
 
 @pytest.fixture(scope="module")

@@ -427,10 +427,22 @@ def spikes(series: pd.Series, z: float = 4.0) -> pd.DataFrame:
     return pd.DataFrame({"date": s.index[hit], "value": s[hit].to_numpy(), "z": zs[hit].to_numpy()})
 
 
-def key_dates(pair: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The curated dated events (``data/key_dates.csv``): date, label, pair, citation."""
+def dyad_key(x: str, y: str) -> str:
+    """The key of a dyad in ``key_dates.csv``: the two codes in alphabetical order, 'CHN-RUS'."""
+    return "-".join(sorted((x, y)))
+
+
+def key_dates(dyads: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """The curated dated events (``data/key_dates.csv``): date, label, pair, citation.
+
+    ``pair`` lists the dyads an event concerns (``;``-separated keys); with ``dyads`` only their events are
+    kept, so no pair is explained by another pair's dates.
+    """
     kd = packaged_csv("key_dates.csv")
-    kd["date"] = pd.to_datetime(kd["date"])
+    if dyads is not None:
+        keys = {dyad_key(x, y) for x, y in dyads}
+        kd = kd[kd.pair.map(lambda p: bool(keys & set(str(p).split(";"))))]
+    kd = kd.assign(date=pd.to_datetime(kd["date"]))
     return kd.sort_values("date").reset_index(drop=True)
 
 
@@ -438,10 +450,11 @@ def key_dates(pair: tuple[str, ...] | None = None) -> pd.DataFrame:
 MATCH_DAYS = {"year": 366, "month": 45, "day": 21}
 
 
-def match_events(breaks: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Add the nearest curated event to each break: ``event``, ``event_date``, ``days_off`` (event date
-    minus the middle of the break's first period); blank when none lies within :data:`MATCH_DAYS`."""
-    kd = key_dates()
+def match_events(breaks: pd.DataFrame, freq: str, events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add the nearest of ``events`` (``date``, ``label``; default every curated date) to each break:
+    ``event``, ``event_date``, ``days_off`` (event date minus the middle of the break's first period); blank
+    when none lies within :data:`MATCH_DAYS`."""
+    kd = (key_dates() if events is None else events).reset_index(drop=True)
     out = breaks.copy()
     if out.empty or kd.empty:
         return out.assign(event=pd.Series(dtype=object), event_date=pd.Series(dtype=object),
@@ -630,9 +643,10 @@ STUDY_COLUMNS = ["pair", "indicator", "label", "freq", "at", "n_before", "n_afte
                  "sampling_se", "windows", "evidence"]
 
 
-def breaks(store: Store, a: str, b: str, indicators: list[str] | None = None, beta: float = 2.0
-           ) -> tuple[pd.DataFrame, list[str]]:
-    """Change points (and, for daily series, spikes) of a pair's indicators, matched to dated events.
+def breaks(store: Store, a: str, b: str, indicators: list[str] | None = None, beta: float = 2.0,
+           events: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Change points (and, for daily series, spikes) of a pair's indicators, matched to dated events: the
+    pair's own curated dates unless ``events`` (``date``, ``label``) are given.
 
     Returns:
         (one row per break/spike: indicator, kind, date, before, after, size, event, event_date,
@@ -641,6 +655,7 @@ def breaks(store: Store, a: str, b: str, indicators: list[str] | None = None, be
     from dyadic.errors import DyadicError
 
     out, missing = [], []
+    events = key_dates([(a, b)]) if events is None else events
     for ind in indicators or ["unga_agree", "events_month", "events_day"]:
         freq = INDICATORS.get(ind, ("year",))[0]
         try:
@@ -650,11 +665,11 @@ def breaks(store: Store, a: str, b: str, indicators: list[str] | None = None, be
             continue
         min_size = {"year": 3, "month": 3, "day": 14}[freq]
         cp = ChangePoints(beta=beta, min_size=min_size, jump=1 if freq != "day" else 5).fit(s)
-        br = match_events(cp.predict(), freq).assign(indicator=ind, kind="break", penalty=cp.penalty_)
+        br = match_events(cp.predict(), freq, events).assign(indicator=ind, kind="break", penalty=cp.penalty_)
         out.append(br)
         if freq == "day":
             sp = spikes(s).rename(columns={"value": "after"}).assign(size=lambda d: d["after"])
-            out.append(match_events(sp, freq).assign(indicator=ind, kind="spike"))
+            out.append(match_events(sp, freq, events).assign(indicator=ind, kind="spike"))
     cols = ["indicator", "kind", "date", "before", "after", "size", "size_sd", "z", "event", "event_date",
             "days_off", "penalty"]
     if not out:

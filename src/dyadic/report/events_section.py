@@ -6,28 +6,17 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from dyadic.framework import shocks
 from dyadic.indicators.events import GRAPH, pair_series
-from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
 
-def pair_key(x: str, y: str) -> str:
-    """The key of a dyad in ``key_dates.csv``: the two codes in alphabetical order, 'CHN-RUS'."""
-    return "-".join(sorted((x, y)))
-
-
 def key_dates(start: str, end: str, dyads: list[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """Curated dated events between two days, each with its citation, for the given dyads only.
-
-    The ``pair`` column lists the dyads an event concerns (``;``-separated); an event about other states is
-    left out, so a brief on one pair never shows another pair's dates. ``dyads=None`` keeps every event.
-    """
-    k = packaged_csv("key_dates.csv")
-    k = k[(k.date >= start) & (k.date <= end)]
-    if dyads is not None:
-        keys = {pair_key(x, y) for x, y in dyads}
-        k = k[k.pair.map(lambda p: bool(keys & set(str(p).split(";"))))]
-    return k.reset_index(drop=True)
+    """Curated dated events between two days (ISO dates), each with its citation, for the given dyads only
+    (see :func:`dyadic.framework.shocks.key_dates`); ``date`` as ISO text."""
+    k = shocks.key_dates(dyads)
+    k = k.assign(date=k.date.dt.strftime("%Y-%m-%d"))
+    return k[(k.date >= start) & (k.date <= end)].reset_index(drop=True)
 
 
 def monthly_chart(df: pd.DataFrame, marks: pd.DataFrame, title: str) -> alt.LayerChart:

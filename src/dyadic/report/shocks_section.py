@@ -12,8 +12,9 @@ import html
 import pandas as pd
 
 from dyadic.framework.shocks import breaks, event_study
+from dyadic.framework.shocks import dyad_key as pair_key
 from dyadic.report.bottom_line import Answer
-from dyadic.report.events_section import key_dates, pair_key
+from dyadic.report.events_section import key_dates
 from dyadic.report.papers import PaperProfile
 from dyadic.store import Store
 
@@ -63,6 +64,15 @@ def shock_dates(a: str, b: str, profile: PaperProfile | None, last_year: int | N
     return out
 
 
+def shock_key_dates(a: str, b: str, profile: PaperProfile | None) -> pd.DataFrame:
+    """The events that may explain the pair's breaks: its own curated dates and the paper profile's."""
+    own = key_dates("0000-01-01", "9999-12-31", [(a, b)])[["date", "label"]]
+    paper = pd.DataFrame([(d, label) for d, (_, label) in (profile.shocks if profile else {}).items()],
+                         columns=["date", "label"])
+    both = pd.concat([own, paper], ignore_index=True).drop_duplicates("date")
+    return both.assign(date=pd.to_datetime(both.date)).sort_values("date").reset_index(drop=True)
+
+
 def _break_dates(br: pd.DataFrame) -> list[tuple[str, str, None]]:
     """The latest two change points of the pair's UN voting as test dates (1 January of the break year)."""
     yearly = br[(br.indicator == "unga_agree") & (br.kind == "break")].tail(2)
@@ -81,15 +91,11 @@ def shocks_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
     findings, tables, paper, missing = [], [], [], []
     last = store.con.execute("SELECT max(year) FROM roll_calls WHERE body = 'GA'").fetchone()[0] \
         if store.has_table("roll_calls") else None
-    br, miss = breaks(store, a, b, ["unga_agree", "events_month"])
+    # Breaks are explained only by this pair's curated dates and the paper profile's (another pair's event is
+    # no explanation).
+    events = shock_key_dates(a, b, profile)
+    br, miss = breaks(store, a, b, ["unga_agree", "events_month"], events=events)
     missing += miss
-    # match_events looks at every curated date; keep only this pair's (another pair's event is no explanation).
-    own = set(key_dates("0000-01-01", "9999-12-31", [(a, b)]).label) | \
-        ({label for _, label in profile.shocks.values()} if profile else set())
-    if len(br):
-        foreign = ~br.event.isin(own)
-        br.loc[foreign, ["event", "event_date"]] = ""
-        br.loc[foreign, "days_off"] = float("nan")
     dates = shock_dates(a, b, profile, last)
     circular = not dates
     if circular:
