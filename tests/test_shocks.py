@@ -146,6 +146,8 @@ def test_match_events_nearest_curated_date_of_the_pair():
     # ...while China-Russia's own nearest date that month is the joint statement of 4 February.
     m = match_events(br.iloc[:1], "day", key_dates([("CHN", "RUS")]))
     assert m.event_date.iloc[0] == "2022-02-04" and m.days_off.iloc[0] == -16
+    none = match_events(br, "day", key_dates([("ISL", "NZL")]))  # a pair with no curated date
+    assert none.event.tolist() == ["", ""] and none.days_off.isna().all()
 
 
 @pytest.fixture(scope="module")

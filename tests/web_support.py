@@ -79,12 +79,17 @@ def wait_until_up(base: str, alive=lambda: True, seconds: float = 90) -> None:
 
 @contextmanager
 def served(store: Path, host: str = "127.0.0.1") -> Iterator[tuple[str, subprocess.Popen]]:
-    """``dyadic serve`` in its own process on a free port, as a user starts it: its base URL and process (its
-    output is on ``proc.stdout`` once it has stopped)."""
+    """``dyadic serve`` in its own process on a free port, as a user starts it: its base URL and process.
+
+    Its output goes to a file (``proc.log``, a Path), never to an unread pipe: a server logging more than a
+    pipe holds would block on the write and look hung."""
     port = free_port()
     exe = shutil.which("dyadic", path=str(Path(sys.executable).parent)) or "dyadic"
-    proc = subprocess.Popen([exe, "serve", "--store", str(store), "--host", host, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = Path(tempfile.mkdtemp(prefix="dyadic-serve-")) / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([exe, "serve", "--store", str(store), "--host", host, "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT)
+    proc.log = log
     base = f"http://{host}:{port}"
     try:
         wait_until_up(base, alive=lambda: proc.poll() is None)

@@ -108,10 +108,17 @@ def deference(store: Store, weak: str, strong: str) -> pd.DataFrame:
         and ``follow`` (share of those where the weaker cast the same vote); years without such roll calls
         have no row.
     """
-    from dyadic.indicators.unga import VoteSelection, selection_expr
+    from dyadic.indicators.unga import VoteSelection
 
     sel = VoteSelection()
     store.require(*{s for s, _, _ in sel.sources()})
+    return store.cached(("nature.deference", weak, strong), lambda: _deference(store, sel, weak, strong))
+
+
+def _deference(store: Store, sel, weak: str, strong: str) -> pd.DataFrame:
+    from dyadic.indicators.unga import selection_expr
+
+    # Compiling the selection costs about a second; classify() asks for every year, so it runs once a pair.
     sql = str(store.ibis().compile(selection_expr(store, sel)))
     q = f"""WITH v AS ({sql}), c AS (SELECT rcid, vote, count(*) n FROM v WHERE vote IN (1, 2, 3) GROUP BY ALL),
             maj AS (SELECT rcid, arg_max(vote, n) mv FROM c GROUP BY rcid),
@@ -120,8 +127,7 @@ def deference(store: Store, weak: str, strong: str) -> pd.DataFrame:
             w AS (SELECT rcid, vote FROM v WHERE code = $weak AND vote IN (1, 2, 3))
             SELECT s.year, count(*) AS departs, avg((w.vote = s.vote)::INT) AS follow
             FROM s JOIN w USING (rcid) GROUP BY s.year ORDER BY s.year"""
-    return store.cached(("nature.deference", weak, strong),
-                        lambda: store.con.execute(q, {"weak": weak, "strong": strong}).df())
+    return store.con.execute(q, {"weak": weak, "strong": strong}).df()
 
 
 def _stronger(row: pd.Series, a: str, b: str) -> tuple[str, str, float, str]:

@@ -456,9 +456,8 @@ def match_events(breaks: pd.DataFrame, freq: str, events: pd.DataFrame | None = 
     when none lies within :data:`MATCH_DAYS`."""
     kd = (key_dates() if events is None else events).reset_index(drop=True)
     out = breaks.copy()
-    if out.empty or kd.empty:
-        return out.assign(event=pd.Series(dtype=object), event_date=pd.Series(dtype=object),
-                          days_off=pd.Series(dtype=float))
+    if out.empty or kd.empty:  # nothing to match: every break unexplained, as one too far from any date is
+        return out.assign(event="", event_date="", days_off=float("nan"))
     mid = {"year": pd.Timedelta(days=182), "month": pd.Timedelta(days=14), "day": pd.Timedelta(0)}[freq]
     when = [(pd.Timestamp(year=int(d), month=1, day=1) if freq == "year" else pd.Timestamp(d)) + mid
             for d in out.date]
