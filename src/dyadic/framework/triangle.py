@@ -37,6 +37,7 @@ import pandas as pd
 
 from dyadic.errors import NotIngestedError, RequestError
 from dyadic.framework.drivers import DriverScores, load_config
+from dyadic.indicators.ideal import distance_interval
 from dyadic.store import Store
 
 CONFIGS = {3: "ménage à trois", 2: "romantic triangle", 1: "stable marriage", 0: "unit veto"}
@@ -184,13 +185,6 @@ def configure(states: tuple[str, str, str], ties: Mapping[str, Tie | float], ban
 
 
 # ------------------------------------------------------------------------------------------------ evidence
-
-
-def _interval_distance(lo_a, hi_a, lo_b, hi_b) -> tuple[np.ndarray, np.ndarray]:
-    """Narrowest and widest distance two position intervals allow."""
-    lo = np.maximum(np.maximum(lo_a - hi_b, lo_b - hi_a), 0.0)
-    hi = np.maximum(np.abs(hi_a - lo_b), np.abs(hi_b - lo_a))
-    return lo, hi
 
 
 class TieModel:
@@ -344,7 +338,7 @@ class TieModel:
                     continue
                 ra, rb = by.loc[a], by.loc[b]
                 dist = abs(ra.ideal - rb.ideal)
-                dlo, dhi = _interval_distance(ra.q5, ra.q95, rb.q5, rb.q95)
+                dlo, dhi = distance_interval(ra.q5, ra.q95, rb.q5, rb.q95)
                 point[i] = max(0.0, 1 - 2 * share(dist))
                 lo[i], hi[i] = max(0.0, 1 - 2 * share(dhi)), max(0.0, 1 - 2 * share(dlo))
                 as_of[i] = yr

@@ -177,7 +177,7 @@ COMPARISON_NOTE = (
 )
 
 
-def _interval(lo_a, hi_a, lo_b, hi_b) -> tuple[np.ndarray, np.ndarray]:
+def distance_interval(lo_a, hi_a, lo_b, hi_b) -> tuple[np.ndarray, np.ndarray]:
     """The narrowest and widest distance two intervals allow (NaN when either is missing)."""
     lo = np.maximum(np.maximum(lo_a - hi_b, lo_b - hi_a), 0.0)
     hi = np.maximum(np.abs(hi_a - lo_b), np.abs(hi_b - lo_a))
@@ -251,7 +251,7 @@ def compare_ideal_points(store: Store, a: str, b: str, start: int, end: int) -> 
     al = _pair_by_year(published_positions(store, start, end, "all", [x, y]), x, y, years, ["ideal"])
     out["bsv_ideal_a"], out["bsv_ideal_b"] = fp["ideal"]
     out["bsv_distance"] = np.abs(fp["ideal"][0] - fp["ideal"][1])
-    out["bsv_lo"], out["bsv_hi"] = _interval(fp["q5"][0], fp["q95"][0], fp["q5"][1], fp["q95"][1])
+    out["bsv_lo"], out["bsv_hi"] = distance_interval(fp["q5"][0], fp["q95"][0], fp["q5"][1], fp["q95"][1])
     out["bsv_distance_all"] = np.abs(al["ideal"][0] - al["ideal"][1])
 
     status, stored, pieces = _dyadic_status(store)
@@ -263,7 +263,7 @@ def compare_ideal_points(store: Store, a: str, b: str, start: int, end: int) -> 
         own = {c: (np.full(len(years), np.nan),) * 2 for c in ("theta", "lo", "hi")}
     out["dyadic_ideal_a"], out["dyadic_ideal_b"] = own["theta"]
     out["dyadic_distance"] = np.abs(own["theta"][0] - own["theta"][1])
-    out["dyadic_lo"], out["dyadic_hi"] = _interval(own["lo"][0], own["hi"][0], own["lo"][1], own["hi"][1])
+    out["dyadic_lo"], out["dyadic_hi"] = distance_interval(own["lo"][0], own["hi"][0], own["lo"][1], own["hi"][1])
     votes = np.full(len(years), None, dtype=object)
     has = out["dyadic_distance"].notna().to_numpy()
     for src, lo, hi in pieces:
