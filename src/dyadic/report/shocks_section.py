@@ -115,7 +115,7 @@ def shocks_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
             missing += miss
         df = pd.concat(res, ignore_index=True)
         if len(df):
-            tables.append(((f"Event study at {at} ({html.escape(label)}): the pair's change in level minus its "
+            tables.append(((f"Event study at {at} ({label}): the pair's change in level minus its "
                             "partners' other dyads' mean change (3 years / 12 months each side), 90% placebo-date "
                             "interval; a verdict needs the same sign at 1-3 years / 12-36 months; UN votes yearly "
                             "(UN Digital Library), GDELT monthly"),
