@@ -12,11 +12,13 @@ from hypothesis import strategies as st_
 from dyadic.errors import RequestError
 from dyadic.framework.drivers import compute_drivers
 from dyadic.framework.triangle import (
+    AMITY,
     COMPONENTS,
     INDETERMINATE,
     Tie,
     TieModel,
     TieSettings,
+    _unmeasured_dispute_bound,
     configure,
     dyad_key,
     parse_what_if,
@@ -100,16 +102,35 @@ def _evidence(**vals):
 def test_tie_is_weighted_amity_minus_enmity_with_interval():
     m = TieModel(TieSettings())
     w = m.settings.weights
-    m.evidence_ = _evidence(rivalry=(1, 1, 1), mids=(0.4, 0.2, 0.6), pledges=(1, 0.5, 1), alignment=(0.5, 0.3, 0.9))
+    amity = dict(pledges=(1, 0.5, 1), alignment=(0.5, 0.3, 0.9), arms=(0.2, 0.2, 0.2))
+    m.evidence_ = _evidence(rivalry=(0, 0, 0), mids=(0.4, 0.2, 0.6), **amity)
     r = m.predict().iloc[0]
-    assert r.tie == pytest.approx(-w["rivalry"] - 0.4 * w["mids"] + w["pledges"] + 0.5 * w["alignment"])
-    assert r.lo == pytest.approx(-w["rivalry"] - 0.6 * w["mids"] + 0.5 * w["pledges"] + 0.3 * w["alignment"])
-    assert r.hi == pytest.approx(-w["rivalry"] - 0.2 * w["mids"] + w["pledges"] + 0.9 * w["alignment"])
+    assert r.tie == pytest.approx(-0.4 * w["mids"] + w["pledges"] + 0.5 * w["alignment"] + 0.2 * w["arms"])
+    assert r.lo == pytest.approx(-0.6 * w["mids"] + 0.5 * w["pledges"] + 0.3 * w["alignment"] + 0.2 * w["arms"])
+    assert r.hi == pytest.approx(-0.2 * w["mids"] + w["pledges"] + 0.9 * w["alignment"] + 0.2 * w["arms"])
+    # between rivals the same amity counts for nothing (a dead-letter pledge, bloc voting)
+    m.evidence_ = _evidence(rivalry=(1, 1, 1), mids=(0.4, 0.2, 0.6), **amity)
+    r = m.predict().iloc[0]
+    assert (r.tie, r.lo, r.hi) == pytest.approx((-w["rivalry"] - 0.4 * w["mids"], -w["rivalry"] - 0.6 * w["mids"],
+                                                 -w["rivalry"] - 0.2 * w["mids"]))
+    # a rivalry that may have ended (carried) discounts amity only in the measure it may still hold
+    m.evidence_ = _evidence(rivalry=(1, 0.75, 1), **amity)
+    r = m.predict().iloc[0]
+    assert r.hi == pytest.approx(-0.75 * w["rivalry"] + 0.25 * (w["pledges"] + 0.9 * w["alignment"] + 0.2 * w["arms"]))
     # nothing measured: estimate 0, interval spans each side's whole weight
     m.evidence_ = _evidence(**{c: (0, 0, 1) for c in COMPONENTS})
     r = m.predict().iloc[0]
-    assert (r.tie, r.lo, r.hi) == pytest.approx((0, -(w["rivalry"] + w["mids"]), w["pledges"] + w["alignment"]))
+    assert (r.tie, r.lo, r.hi) == pytest.approx((0, -(w["rivalry"] + w["mids"]), sum(w[c] for c in AMITY)))
     assert r.status == "uncertain"
+
+
+def test_unmeasured_dispute_years_are_bounded_by_the_pairs_record():
+    quiet, stormy = np.zeros(20), np.r_[np.zeros(10), np.ones(10)]
+    assert _unmeasured_dispute_bound(quiet, 0) == 0.0
+    assert _unmeasured_dispute_bound(np.full(5, np.nan), 2) == 1.0  # no record: the whole range
+    one, three = _unmeasured_dispute_bound(quiet, 1), _unmeasured_dispute_bound(quiet, 3)
+    assert 0 < one < three < 0.5  # 20 quiet years: a dispute is possible, not likely
+    assert _unmeasured_dispute_bound(stormy, 1) > 0.6
 
 
 def test_settings_are_checked():

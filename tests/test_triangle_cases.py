@@ -13,7 +13,7 @@ from conftest import staged_store
 from dyadic.framework.triangle import INDETERMINATE, dyad_key, triangle, what_if
 
 SOURCES = ["country_codes", "strategic_rivalries_td", "mids_cow_gml", "alliances_atop_levels",
-           "treaties_after_sources", "unga_ideal_points_voeten"]
+           "treaties_after_sources", "unga_ideal_points_voeten", "sipri_arms_transfers"]
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +51,13 @@ def test_1950s_stable_marriage_of_china_and_the_ussr_against_the_usa(cold_war):
         assert _status(cold_war, "RUS", "USA", year).status == "negative"
 
 
-def test_1958_the_split_begins_the_marriage_is_no_longer_clear(cold_war):
-    """Thompson–Dreyer date the second Sino-Soviet rivalry from 1958 while the 1950 treaty stays in force:
-    the tie is a marriage or, where pledge and rivalry offset, indeterminate on that tie, never a friendship."""
-    r = _year(cold_war, 1958)
-    assert r.configuration in ("stable marriage", INDETERMINATE)
-    if r.configuration == INDETERMINATE:
-        assert r.indeterminate_by.startswith("CHN-RUS")
-    assert _status(cold_war, "CHN", "RUS", 1958).tie < 0.1
+def test_1958_the_rivalry_outranks_the_treaty(cold_war):
+    """Thompson–Dreyer date the second Sino-Soviet rivalry from 1958 while the 1950 treaty stays in force (in
+    ATOP until 1980): between rivals the pledge is a dead letter, so the tie is hostile from 1958 and the
+    triangle a unit veto -- two years before Dittmer's 1960 (a known miss, docs/methods/validation.md)."""
+    for year in range(1958, 1964):
+        assert _status(cold_war, "CHN", "RUS", year).status == "negative", year
+        assert _year(cold_war, year).configuration == "unit veto", year
 
 
 def test_1972_85_the_sino_soviet_split_shows(cold_war):
@@ -80,10 +79,17 @@ def test_1975_85_romantic_triangle_with_the_usa_as_pivot(cold_war):
     assert (yrs.configuration == "romantic triangle").all() and (yrs.position_USA == "pivot").all()
 
 
-def test_1975_85_indeterminate_names_the_us_china_tie(cold_war):
-    yrs = cold_war.years[cold_war.years.year.between(1977, 1985)]
-    assert (yrs.configuration == INDETERMINATE).all()
-    assert yrs.indeterminate_by.str.contains("CHN-USA").all()
+def test_1977_88_us_china_tie_neutral_until_us_arms_deliveries_then_a_marriage_against_moscow(cold_war):
+    """No rivalry or dispute after the 1970s, votes far apart and no pledge leave US–China neutral (the
+    configuration indeterminate, naming that tie) until the US arms deliveries of 1984–88 (SIPRI: the USA a main
+    supplier of China's small arms imports) make the Sino-American alignment against the USSR measurable."""
+    yrs = cold_war.years.set_index("year")
+    for year in range(1977, 1984):
+        assert yrs.loc[year, "configuration"] == INDETERMINATE and yrs.loc[year, "indeterminate_by"] == \
+            "CHN-USA neutral", year
+    for year in range(1984, 1989):
+        assert yrs.loc[year, "configuration"] == "stable marriage" and yrs.loc[year, "position_RUS"] == "outcast"
+        assert _status(cold_war, "CHN", "USA", year).arms > 0.5, year
 
 
 def test_china_pakistan_marriage_india_outcast_never_menage(south_asia):

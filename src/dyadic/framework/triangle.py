@@ -43,11 +43,11 @@ from dyadic.store import Store
 CONFIGS = {3: "ménage à trois", 2: "romantic triangle", 1: "stable marriage", 0: "unit veto"}
 INDETERMINATE = "indeterminate"
 ENMITY = ("rivalry", "mids")
-AMITY = ("pledges", "alignment")
+AMITY = ("pledges", "alignment", "arms")
 COMPONENTS = (*ENMITY, *AMITY)
 #: defaults of ``[triangle]`` (drivers.toml holds the same values with the reasoning)
-DEFAULTS = {"weights": {"rivalry": 0.4, "mids": 0.2, "pledges": 0.25, "alignment": 0.15}, "neutral_band": 0.1,
-            "mid_window": 5, "other_pledge": 0.5, "multilateral_weight": 0.5}
+DEFAULTS = {"weights": {"rivalry": 0.4, "mids": 0.2, "pledges": 0.25, "alignment": 0.15, "arms": 0.2},
+            "neutral_band": 0.1, "mid_window": 5, "other_pledge": 0.5, "multilateral_weight": 0.5, "arms_full": 0.5}
 
 
 def dyad_key(x: str, y: str) -> str:
@@ -66,6 +66,7 @@ class TieSettings:
     mid_window: int = DEFAULTS["mid_window"]
     other_pledge: float = DEFAULTS["other_pledge"]
     multilateral_weight: float = DEFAULTS["multilateral_weight"]
+    arms_full: float = DEFAULTS["arms_full"]
 
     @classmethod
     def from_config(cls, cfg: Mapping | None) -> TieSettings:
@@ -74,7 +75,8 @@ class TieSettings:
         s = cls(weights=w, band=float(cfg.get("neutral_band", DEFAULTS["neutral_band"])),
                 mid_window=int(cfg.get("mid_window", DEFAULTS["mid_window"])),
                 other_pledge=float(cfg.get("other_pledge", DEFAULTS["other_pledge"])),
-                multilateral_weight=float(cfg.get("multilateral_weight", DEFAULTS["multilateral_weight"])))
+                multilateral_weight=float(cfg.get("multilateral_weight", DEFAULTS["multilateral_weight"])),
+                arms_full=float(cfg.get("arms_full", DEFAULTS["arms_full"])))
         s.check()
         return s
 
@@ -85,8 +87,9 @@ class TieSettings:
         # each side at most 1 keeps every tie in [-1, 1]
         if sum(self.weights[c] for c in ENMITY) > 1 + 1e-9 or sum(self.weights[c] for c in AMITY) > 1 + 1e-9:
             raise RequestError("[triangle] the enmity weights and the amity weights must each sum to at most 1")
-        if not 0 <= self.band < 1 or self.mid_window < 1:
-            raise RequestError("[triangle] neutral_band must be in [0, 1) and mid_window at least 1")
+        if not 0 <= self.band < 1 or self.mid_window < 1 or not 0 < self.arms_full <= 1:
+            raise RequestError("[triangle] neutral_band must be in [0, 1), mid_window at least 1 and arms_full "
+                               "in (0, 1]")
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,38 @@ def configure(states: tuple[str, str, str], ties: Mapping[str, Tie | float], ban
 
 # ------------------------------------------------------------------------------------------------ evidence
 
+#: years of a pair's own measured record that bound its disputes in years the MID data do not reach.
+DISPUTE_RECORD = 20
+
+
+def _rivalry_onset_rate(store: Store, last: int, first: int = 1946) -> float:
+    """Thompson-Dreyer rivalries begun per pair-year of system members, ``first``-``last`` (an upper bound:
+    the denominator counts pairs already rivals)."""
+    onsets, pair_years = store.con.execute(
+        """WITH y AS (SELECT range AS year FROM range(?, ? + 1)),
+                n AS (SELECT y.year, count(DISTINCT s.code) AS k FROM y JOIN state_spells s
+                      ON y.year BETWEEN year(s.start) AND year(s."end") GROUP BY y.year)
+           SELECT (SELECT count(*) FROM rivalries WHERE styear BETWEEN ? AND ?), sum(k * (k - 1) / 2) FROM n""",
+        [first, last, first, last]).fetchone()
+    return float(onsets) / float(pair_years) if pair_years else 1.0
+
+
+def _unmeasured_dispute_bound(record: np.ndarray, unmeasured: int) -> float:
+    """Upper bound of the chance of at least one dispute in ``unmeasured`` years: 1 - (1 - r)^u with r the
+    95% Jeffreys upper bound of the pair's yearly dispute rate over its last :data:`DISPUTE_RECORD` measured
+    years (``record``: 1/0 per year, NaN unmeasured). No record at all leaves the whole range."""
+    from scipy.stats import beta
+
+    if unmeasured <= 0:
+        return 0.0
+    seen = record[~np.isnan(record)][-DISPUTE_RECORD:]
+    if not len(seen):
+        return 1.0
+    h = float(seen.sum())
+    r = float(beta.ppf(0.95, h + 0.5, len(seen) - h + 0.5))
+    return float(1 - (1 - r) ** unmeasured)
+
+
 
 class TieModel:
     """Signed ties with intervals for a few pairs: ``fit`` reads the evidence from a store, ``predict`` weighs it.
@@ -211,7 +246,7 @@ class TieModel:
         d["dyad"] = [dyad_key(x, y) for x, y in zip(d.a, d.b)]
         d["year"] = d["year"].astype(int)
         parts = [self._rivalry(store, panel), self._mids(store, panel), self._pledges(store, panel),
-                 self._alignment(store, d)]
+                 self._alignment(store, d), self._arms(store, panel)]
         ev = d[["year", "dyad", "a", "b"]]
         for p in parts:
             ev = pd.concat([ev.reset_index(drop=True), p.reset_index(drop=True)], axis=1)
@@ -248,10 +283,16 @@ class TieModel:
         after = year > last
         v = np.where(after & np.isnan(v), 0.0, v)  # no rivalry at the last year: carried as none, fading alike
         fade = np.clip((year - last) / horizon, 0, 1) * after
+        # A rivalry in force may end (over the median length of one); a pair without one may start one, at
+        # the rate rivalries began among all pairs of system members 1946-last (read from the data): ending
+        # and starting are not equally likely, so the two bounds widen at their own rates.
+        onset = store.cached(("triangle.rivalry_onset", last), lambda: _rivalry_onset_rate(store, last))
+        start_p = np.where(after, 1 - (1 - onset) ** np.clip(year - last, 0, None), 0.0)
         lo = np.where(v == 1, 1 - fade, 0.0)
-        hi = np.where(v == 1, 1.0, fade)
-        note = np.where(after, f"rivalry carried from Thompson–Dreyer's last year ({last}), widened over "
-                               f"{horizon:.0f} years", "")
+        hi = np.where(v == 1, 1.0, start_p)
+        note = np.where(after, f"rivalry carried from Thompson–Dreyer's last year ({last}): an ongoing one "
+                               f"widened over {horizon:.0f} years, none widened by the onset rate "
+                               f"({onset:.2g} a pair-year)", "")
         return self._frame("rivalry", v, lo, hi, np.minimum(year, last), note)
 
     def _mids(self, store: Store, panel) -> pd.DataFrame:
@@ -276,9 +317,11 @@ class TieModel:
                 win = (ys > ys[j] - w) & (ys <= ys[j])  # the years of the window both were system members
                 seen = win & ~np.isnan(vs)
                 n_in, k, h = int(win.sum()), int(seen.sum()), float(np.nansum(vs[win]))
-                # an unmeasured year could hold a dispute or not: it widens the share, it does not move it
-                out["lo"][i], out["hi"][i] = h / n_in, (h + n_in - k) / n_in
-                out["p"][i] = h / k if k else 0.0
+                # one dispute in the window marks the pair as adversaries for the window (a threat, display or
+                # use of force is no minor item); an unmeasured year could hold one: it widens, it does not move
+                hit = float(h > 0)
+                out["lo"][i], out["hi"][i] = hit, max(hit, _unmeasured_dispute_bound(vs[ys <= ys[j]], n_in - k))
+                out["p"][i] = hit
                 as_of[i] = ys[seen].max() if k else np.nan
                 if k < n_in:
                     note[i] = f"disputes not measured in part of the {w}-year window (COW MID 5.0 ends {last})"
@@ -346,13 +389,52 @@ class TieModel:
         note[missing] = "alignment not measured (a side has no published BSV ideal point that year)"
         return self._frame("alignment", point, lo, hi, as_of, note)
 
+    def _arms(self, store: Store, panel) -> pd.DataFrame:
+        from dyadic.indicators.arms import arms_flows, arms_years
+
+        d = panel.data
+        n = len(d)
+        if not store.has_source("sipri_arms_transfers"):
+            return self._unknown("arms", n, "arms transfers not measured (sipri_arms_transfers not ingested)")
+        lo_y, hi_y = arms_years(store)
+        w, full = self.settings.mid_window, self.settings.arms_full
+        flows = arms_flows(store, max(lo_y, panel.start - w + 1), min(hi_y, panel.end)).dropna(
+            subset=["recipient"])
+        imports = flows.groupby(["recipient", "year"]).tiv.sum()
+        pair = flows.dropna(subset=["supplier"]).groupby(["supplier", "recipient", "year"]).tiv.sum()
+        point, as_of = np.zeros(n), np.full(n, np.nan)
+        for i, (a, b, y) in enumerate(zip(d["a"].astype(str), d["b"].astype(str), d["year"].astype(int))):
+            y0, y1 = max(y - w + 1, lo_y), min(y, hi_y)
+            if y0 > y1:
+                continue
+            as_of[i] = y1
+            shares = []
+            # the supplier's share of the importer's arms imports over the window, the larger direction; a
+            # supplier of `arms_full` or more of them counts fully (a main-supplier relationship)
+            for s_, r_ in ((a, b), (b, a)):
+                tot = imports.loc[r_].loc[y0:y1].sum() if r_ in imports.index.get_level_values(0) else 0.0
+                got = pair.loc[(s_, r_)].loc[y0:y1].sum() if (s_, r_) in pair.index.droplevel(2) else 0.0
+                shares.append(got / tot if tot > 0 else 0.0)
+            point[i] = min(1.0, max(shares) / full)
+        known = ~np.isnan(as_of)
+        note = np.where(known, "", f"arms transfers not measured (SIPRI covers {lo_y}-{hi_y})")
+        return self._frame("arms", point, np.where(known, point, 0.0), np.where(known, point, 1.0), as_of, note)
+
     def predict(self) -> pd.DataFrame:
         """Ties by dyad-year: ``year, dyad, tie, lo, hi, status, as_of, not_measured`` and the components.
 
         ``as_of`` is the oldest year any measured component stands on; ``not_measured`` lists what was not
         measured (or carried) that year.
         """
-        ev, w = self.evidence_, self.settings.weights
+        ev, w = self.evidence_.copy(), self.settings.weights
+        # Amity between strategic rivals is not amity: a pledge is a dead letter (the Sino-Soviet treaty of
+        # 1950, in ATOP until 1980) and voting together is bloc voting (both rivals against the West in the
+        # 1960s). Amity counts only in the measure the pair is not rivals -- the rule nature.py applies when
+        # a rivalry outranks a pledge.
+        for c in AMITY:
+            ev[c] = ev[c] * (1 - ev["rivalry"])
+            ev[f"{c}_lo"] = ev[f"{c}_lo"] * (1 - ev["rivalry_hi"])
+            ev[f"{c}_hi"] = ev[f"{c}_hi"] * (1 - ev["rivalry_lo"])
         sgn = {c: (-1.0 if c in ENMITY else 1.0) for c in COMPONENTS}
         tie = sum(sgn[c] * w[c] * ev[c] for c in COMPONENTS)
         lo = sum(w[c] * (ev[f"{c}_lo"] if sgn[c] > 0 else -ev[f"{c}_hi"]) for c in COMPONENTS)
