@@ -76,8 +76,11 @@ def test_too_few_points_and_placebos_refused():
     s, comp = panel(rng, step=0.3)
     short = EventStudy().fit(s.loc[1998:], "2000-02-01", "year", comparison=comp).result_
     assert short.verdict == "cannot tell" and short.reason.startswith("too few points: 2 of 3 years before")
-    few = EventStudy().fit(s.loc[1990:2010], "2000-02-01", "year", comparison=comp.loc[1990:2010]).result_
+    few = EventStudy().fit(s.loc[1990:2010], "2000-02-01", "year").result_
     assert few.verdict == "cannot tell" and "placebo dates" in few.reason and few.n_placebo < MIN_PLACEBOS
+    # a short history with comparison dyads: their changes at the date are placebos in space
+    spaced = EventStudy().fit(s.loc[1990:2010], "2000-02-01", "year", comparison=comp.loc[1990:2010]).result_
+    assert spaced.n_placebo >= MIN_PLACEBOS and spaced.verdict == "closer"
     with pytest.raises(RequestError, match="too few"):
         EventStudy().fit(s.loc[:1999], "2000-02-01", "year")  # nothing after the date: not measured
     with pytest.raises(RequestError, match="freq"):
@@ -102,10 +105,10 @@ def test_monthly_windows_and_event_period():
     y = pd.Series(np.random.default_rng(0).normal(0, 0.1, 120) + (idx >= "2016-01-01"), index=idx)
     es = EventStudy().fit(y, "2016-01-10", "month")  # early in the month: January counts as after
     f = es.predict()
-    assert (f.window == "before").sum() == 12 and (f.window == "after").sum() == 12
-    assert es.result_.verdict == "closer" and "2015-01 to 2016-12" in es.result_.evidence
+    assert (f.window == "before").sum() == 6 and (f.window == "after").sum() == 6  # half a year each side
+    assert es.result_.verdict == "closer" and "2015-07 to 2016-06" in es.result_.evidence
     late = EventStudy().fit(y, "2015-12-28", "month").result_  # late in December: December is before
-    assert late.evidence.startswith("2015-01 to 2016-12")
+    assert late.evidence.startswith("2015-07 to 2016-06")
     again = EventStudy(seed=1).fit(y, "2016-01-10", "month").result_  # deterministic, whatever the seed
     assert (again.effect, again.lo, again.hi, again.verdict) == (es.result_.effect, es.result_.lo, es.result_.hi,
                                                                   es.result_.verdict)

@@ -27,8 +27,10 @@ from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
 #: default window (periods on each side) by resolution, and the windows whose signs must agree.
-DEFAULT_WINDOWS = {"year": (3, 3), "month": (12, 12), "day": (30, 30)}
-ROBUSTNESS_WINDOWS = {"year": (1, 2, 3), "month": (12, 24, 36), "day": (30, 60, 90)}
+# Months: half a year on each side, because event data answer within weeks and the daily graph covers six
+# years (a 12-month window left every 2018 event without a before-window); 3 and 12 months check the sign.
+DEFAULT_WINDOWS = {"year": (3, 3), "month": (6, 6), "day": (30, 30)}
+ROBUSTNESS_WINDOWS = {"year": (1, 2, 3), "month": (3, 6, 12), "day": (30, 60, 90)}
 UNIT = {"year": "y", "month": "m", "day": "d"}
 #: fewest placebo dates for a placebo band (the 5th/95th percentiles of fewer are the extremes of a handful).
 MIN_PLACEBOS = 20
@@ -40,10 +42,24 @@ INDICATORS = {
     "unga_agree": ("year", 1, "UNGA share of identical votes"),
     "unga_s": ("year", 1, "UNGA S-score"),
     "bsv_distance": ("year", -1, "distance of published BSV ideal points"),
-    "trade": ("year", 1, "bilateral trade (log US$)"),
+    "trade": ("year", 1, "bilateral goods trade, log(1 + US$ million) (IMF DOTS in event studies)"),
     "events_month": ("month", 1, "GDELT daily-graph score, mean per covered day in the month"),
     "events_day": ("day", 1, "GDELT daily-graph score per day"),
+    "events_conflict": ("month", -1, "GDELT daily graph: share of the month's active days that were net conflictual"),
+    "icews_conflict": ("year", -1, "ICEWS: conflict events as a share of the pair's events (both directions)"),
+    "mids": ("year", -1, "COW MID 5.0: highest hostility level of a dispute ongoing in the year (0 = none)"),
 }
+#: the bilateral indicators whose verdicts make the pair's answer (:func:`shock_verdict`): behaviour towards
+#: each other (disputes, conflict and cooperation events, trade). UN votes measure alignment on the global
+#: agenda, which a bilateral event rarely moves (the US abstained on the Cuba embargo vote only in 2016);
+#: they are reported beside the answer, not in it.
+BILATERAL = ("mids", "icews_conflict", "events_conflict", "events_month", "trade")
+#: yearly indicators that count what happened within the year (disputes, events, trade): the event's own year
+#: holds both sides of the date, so it belongs to neither window (UN votes, cast in the autumn session, keep
+#: the first-half rule of :func:`_period_pos`).
+WITHIN_YEAR = ("mids", "icews_conflict", "trade")
+#: fewest active days (a nonzero daily score) for a month's conflict share.
+MIN_ACTIVE_DAYS = 3
 
 
 def _period_pos(index: pd.Index, at: pd.Timestamp, freq: str) -> tuple[float, np.ndarray]:
@@ -155,6 +171,7 @@ class EventStudy:
         seed: ignored (kept for compatibility): the method is deterministic.
         direction: +1 when higher values mean closer, -1 when lower values do.
         windows: robustness windows (default by resolution); the primary window is added to them.
+        donut: leave the event's own year out of both windows (yearly counts of what happened in the year).
     """
 
     before: int | None = None
@@ -165,6 +182,7 @@ class EventStudy:
     seed: int = 0
     direction: int = 1
     windows: tuple[int, ...] | None = None
+    donut: bool = False
     result_: EventStudyResult | None = field(default=None, repr=False)
     frame_: pd.DataFrame | None = field(default=None, repr=False)
     effects_: list[WindowEffect] = field(default_factory=list, repr=False)
@@ -202,7 +220,11 @@ class EventStudy:
         # One regular grid over the pair's and the comparisons' periods, so positions are period counts.
         idx = s.index.union(comp.index) if comp is not None else s.index
         grid = self._grid(idx, freq)
+        if self.donut and freq == "year":  # the event's year holds both sides of the date: in neither window
+            grid = grid[grid != at.year]
         cut, pos = _period_pos(grid, at, freq)
+        if self.donut and freq == "year":
+            cut = at.year + 1.0
         c_event = int(np.searchsorted(pos - cut, 0))  # index of the first after-period on the grid
         y = s.reindex(grid).to_numpy()
         if np.all(np.isnan(y[:c_event])) or np.all(np.isnan(y[c_event:])):
@@ -241,12 +263,14 @@ class EventStudy:
                 ) -> WindowEffect:
         """The DiD at the event and at every placebo cut, for one window."""
         obs = (~np.isnan(Y)).astype(float)
-        sb, sa, inside = _window_sums(Y, nb, na)
+        sb, sa, _ = _window_sums(Y, nb, na)
         cb, ca, _ = _window_sums(obs, nb, na)
         # Sampling variance of a window mean: the sum of its periods' variances over the count squared.
         vb, va, _ = _window_sums(np.where(obs > 0, V, 0.0), nb, na)
         need_b, need_a = max(1, int(np.ceil(MIN_COVERAGE * nb))), max(1, int(np.ceil(MIN_COVERAGE * na)))
-        ok = inside[:, None] & (cb >= need_b) & (ca >= need_a)  # cuts x series: measures this cut's change
+        # cuts x series: measures this cut's change. A window reaching past the grid's edge is a window with
+        # unobserved periods, judged by the same coverage rule as gaps inside it.
+        ok = (cb >= need_b) & (ca >= need_a)
         with np.errstate(invalid="ignore", divide="ignore"):
             change = np.where(ok, sa / ca - sb / cb, np.nan)
             var = np.where(ok, vb / cb ** 2 + va / ca ** 2, np.nan)
@@ -262,6 +286,13 @@ class EventStudy:
         # A placebo's windows must not contain the event's first after-period (nor the last before one).
         clean = ((cuts <= c_event - na) | (cuts > c_event + nb - 1)) & ~np.isnan(did)
         e = c_event
+        placebos = did[clean]
+        if len(placebos) < MIN_PLACEBOS and Y.shape[1] > 2:
+            # A short history (a state born in 1991, six years of daily graph) has too few placebo dates; the
+            # comparison dyads' own changes at the event date against the comparison mean are placebos in
+            # space (Abadie, Diamond & Hainmueller 2010), added so the band rests on enough draws.
+            space = change[e, 1:][ok[e, 1:]] - comp_mean[e]
+            placebos = np.concatenate([placebos, space[~np.isnan(space)]])
         # The placebo band already holds the sampling noise of a typical placebo date; only this date's
         # excess over it (a partial year of few roll calls) is added to the interval.
         typical = float(np.median(did_var[clean])) if clean.any() else 0.0
@@ -277,7 +308,7 @@ class EventStudy:
             comparison_sd=float(np.std(change[e, 1:][comp_ok], ddof=1)) if k[e] > 1 else float("nan"),
             n_comparison=int(k[e]), n_before=int(cb[e, 0]), n_after=int(ca[e, 0]),
             before_mean=bm, after_mean=am, sampling_se=float(np.sqrt(excess)),
-            placebos=did[clean], measured=bool(ok[e, 0]) and (Y.shape[1] == 1 or bool(k[e])),
+            placebos=placebos, measured=bool(ok[e, 0]) and (Y.shape[1] == 1 or bool(k[e])),
             first=labels[valid_b[0]] if valid_b else "", last=labels[valid_a[-1]] if valid_a else "")
 
     def _judge(self, main: WindowEffect, name: str, at: pd.Timestamp, freq: str) -> EventStudyResult:
@@ -483,7 +514,7 @@ def indicator_series(store: Store, a: str, b: str, indicator: str) -> pd.Series:
     """
     if indicator not in INDICATORS:
         raise RequestError(f"unknown indicator '{indicator}'; known: {', '.join(INDICATORS)}")
-    if indicator.startswith("unga_") or indicator == "bsv_distance":
+    if indicator.startswith("unga_") or indicator == "bsv_distance" or indicator in RELATIONAL.keys() - {"trade"}:
         return study_inputs(store, a, b, indicator).series
     if indicator == "trade":
         from dyadic.indicators.trade import trade_pair
@@ -587,7 +618,95 @@ def study_inputs(store: Store, a: str, b: str, indicator: str) -> StudyInputs:
         comp = comp.where(~comp.isna() | ~covered[:, None], 0.0)
         active = (comp.ne(0) & covered[:, None]).sum() >= 0.5 * covered.sum()
         return StudyInputs(s, None, comp.loc[:, active], None)
+    if indicator in ("events_conflict", "icews_conflict", "mids", "trade"):
+        frame, grid = RELATIONAL[indicator](store, a, b)
+        return _long_inputs(frame, a, b, grid)
     return StudyInputs(indicator_series(store, a, b, indicator))
+
+
+def _long_inputs(frame: pd.DataFrame, a: str, b: str, grid: pd.Index | None = None) -> StudyInputs:
+    """A study's inputs from a long frame ``year, a, b, value[, se]`` (``a < b``) of every dyad of ``a`` or
+    ``b``; ``grid`` (the periods the source covers) turns a pair's absent period into 0 (a count) when given."""
+    lo, hi = sorted([a, b])
+    has_se = "se" in frame.columns
+    mine = frame[(frame.a == lo) & (frame.b == hi)].set_index("year")
+    comp, comp_se = _partners(frame, a, b, "value", "se" if has_se else None)
+    series = mine["value"].astype(float)
+    if grid is not None:
+        series = series.reindex(grid, fill_value=0.0)
+        comp = comp.reindex(grid).fillna(0.0)
+    if series.dropna().empty:
+        raise RequestError(f"no observation of {a}–{b} in the source")
+    return StudyInputs(series, mine["se"].astype(float) if has_se else None, comp,
+                       comp_se if has_se else None)
+
+
+def _graph_conflict(store: Store, a: str, b: str) -> tuple[pd.DataFrame, None]:
+    """Monthly share of active days (nonzero daily score) that were net conflictual, GDELT daily graph, for
+    every dyad of ``a`` or ``b``; months with fewer than :data:`MIN_ACTIVE_DAYS` active days are missing. A
+    share is robust to the growth of coverage that moves the summed score (more articles, more sources)."""
+    from dyadic.indicators.events import GRAPH
+
+    store.require(GRAPH)
+    df = store.con.execute(
+        """WITH cov AS (SELECT DISTINCT day FROM event_coverage WHERE source = $s)
+           SELECT g.a, g.b, date_trunc('month', g.date) AS year,
+                  count(*) FILTER (WHERE g.score < 0) AS neg, count(*) FILTER (WHERE g.score <> 0) AS act
+           FROM event_graph_daily g JOIN cov ON g.date = cov.day
+           WHERE g.source = $s AND (g.a IN ($x, $y) OR g.b IN ($x, $y)) GROUP BY ALL""",
+        {"s": GRAPH, "x": a, "y": b}).df()
+    df = df[df.act >= MIN_ACTIVE_DAYS]
+    p = df.neg / df.act
+    return df.assign(year=pd.to_datetime(df.year), value=p, se=np.sqrt(p * (1 - p) / df.act)), None
+
+
+def _icews_conflict(store: Store, a: str, b: str) -> tuple[pd.DataFrame, None]:
+    """Yearly conflict share (verbal + material conflict over all four quad counts, both directions) of every
+    dyad of ``a`` or ``b`` in ICEWS (2002-2014); a year without events is missing, not peaceful."""
+    store.require("icews_dyadic_netify_2002_2014")
+    df = store.con.execute(
+        """SELECT year, least(a, b) AS a, greatest(a, b) AS b,
+                  sum(verb_conf + matl_conf) AS conf, sum(verb_coop + matl_coop + verb_conf + matl_conf) AS n
+           FROM icews_quads WHERE a IN ($x, $y) OR b IN ($x, $y) GROUP BY ALL HAVING n > 0""",
+        {"x": a, "y": b}).df()
+    p = df.conf / df.n
+    return df.assign(value=p, se=np.sqrt(p * (1 - p) / df.n)), None
+
+
+def _mid_hostility(store: Store, a: str, b: str) -> tuple[pd.DataFrame, pd.Index]:
+    """Yearly highest hostility level (1 no militarized action ... 5 war) of a COW MID 5.0 dispute ongoing
+    between the two, for every dyad of ``a`` or ``b``; a covered year without one is 0."""
+    from dyadic.indicators.conflict import mid_years
+
+    store.require("mids_cow_gml")
+    first, last = mid_years(store, "cow")
+    df = store.con.execute(
+        """SELECT year, least(a, b) AS a, greatest(a, b) AS b, max(greatest(hostlev_a, hostlev_b)) AS value
+           FROM mid_dyad_years WHERE dataset = 'cow' AND (a IN ($x, $y) OR b IN ($x, $y)) GROUP BY ALL""",
+        {"x": a, "y": b}).df()
+    born = store.con.execute("SELECT max(year(start)) FROM state_spells WHERE code IN ($x, $y)",
+                             {"x": a, "y": b}).fetchone()[0]
+    return df, pd.Index(np.arange(max(first, int(born or first)), last + 1))
+
+
+def _trade_frame(store: Store, a: str, b: str) -> tuple[pd.DataFrame, None]:
+    """Yearly log(1 + trade in US$ million) of every dyad of ``a`` or ``b`` from the IMF DOTS all-reporters
+    file (1960-2020; one source throughout, so no splice falls inside a window): the mean of the two sides'
+    reports of the pair's total goods trade where both report."""
+    src = "imf_dots_all_reporters_1960_2020"
+    store.require(src)
+    df = store.con.execute(
+        """SELECT year, least(reporter, partner) AS a, greatest(reporter, partner) AS b,
+                  avg(coalesce(exports_usd, 0) + coalesce(imports_usd, 0)) AS usd
+           FROM trade WHERE source = $s AND (reporter IN ($x, $y) OR partner IN ($x, $y))
+             AND (exports_usd IS NOT NULL OR imports_usd IS NOT NULL) GROUP BY ALL""",
+        {"s": src, "x": a, "y": b}).df()
+    return df.assign(value=np.log1p(df.usd / 1e6)), None
+
+
+#: long-frame builders of the relational indicators: ``(frame, grid or None)``.
+RELATIONAL = {"events_conflict": _graph_conflict, "icews_conflict": _icews_conflict, "mids": _mid_hostility,
+              "trade": _trade_frame}
 
 
 def daily_graph(store: Store, a: str, b: str) -> pd.Series:
@@ -624,7 +743,8 @@ def event_study(store: Store, a: str, b: str, at: str, indicators: list[str] | N
         freq, direction, label = INDICATORS.get(ind, (None, 1, ind))
         try:
             inp = study_inputs(store, a, b, ind)
-            es = EventStudy(before=before, after=after, level=level, direction=direction).fit(
+            es = EventStudy(before=before, after=after, level=level, direction=direction,
+                            donut=ind in WITHIN_YEAR).fit(
                 inp.series, at, freq, ind, comparison=inp.comparison, se=inp.se, comparison_se=inp.comparison_se)
         except DyadicError as exc:
             missing.append(f"{a}–{b} {ind} at {at}: {exc}")
@@ -633,6 +753,28 @@ def event_study(store: Store, a: str, b: str, at: str, indicators: list[str] | N
         r.update(pair=f"{a}–{b}", label=label, freq=freq)
         rows.append(r)
     return pd.DataFrame(rows, columns=STUDY_COLUMNS), missing
+
+
+def shock_verdict(rows: pd.DataFrame, indicators: tuple[str, ...] = BILATERAL) -> tuple[str, str]:
+    """The pair's answer from its bilateral indicators' event studies (rows of :func:`event_study`).
+
+    *closer* / *apart* when at least one indicator gives that verdict and none gives the other; *cannot tell*
+    when they disagree or none is decisive; *undetermined* when none has an estimate (not measured). The
+    reason names the indicators behind the answer.
+    """
+    r = rows[rows.indicator.isin(indicators)] if len(rows) else rows
+    if not len(r) or r.effect.isna().all():
+        return "undetermined", "no bilateral indicator covers both sides of the date"
+    said = {v: sorted(r.indicator[r.verdict == v]) for v in ("closer", "apart")}
+    if said["closer"] and said["apart"]:
+        return "cannot tell", f"indicators disagree: closer on {', '.join(said['closer'])}, apart on " \
+                              f"{', '.join(said['apart'])}"
+    for v in ("closer", "apart"):
+        if said[v]:
+            rest = sorted(set(r.indicator[r.effect.notna()]) - set(said[v]))
+            return v, f"{v} on {', '.join(said[v])}" + (f"; no verdict on {', '.join(rest)}" if rest else "")
+    return "cannot tell", "no bilateral indicator is decisive (" + "; ".join(
+        f"{i}: {why}" for i, why in zip(r.indicator[r.effect.notna()], r.reason[r.effect.notna()])) + ")"
 
 
 #: columns of :func:`event_study` (the first fifteen are those of the earlier trend method).

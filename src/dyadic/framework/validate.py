@@ -269,10 +269,19 @@ class _Runner:
         return Score(produced, score_signs(expected_signs(states, r.expected), got), ev)
 
     def shocks(self, r) -> Score:
-        from dyadic.framework.shocks import event_study
+        from dyadic.framework.shocks import BILATERAL, event_study, shock_verdict
 
         if r.expected not in SHOCK_OPPOSITE:
             raise RequestError(f"shocks: case {r.case_id}: expected must be closer or apart, not '{r.expected}'")
+        if str(r.measure) in ("", "nan", "bilateral"):  # the pair's answer over its bilateral indicators
+            df, missing = event_study(self.store, r.a, r.b, r.year, list(BILATERAL), seed=0)
+            v, why = shock_verdict(df)
+            ev = "; ".join([why] + [f"{x.indicator} {x.effect:+.3g} [{x.lo:+.3g}, {x.hi:+.3g}] {x.verdict}"
+                                    for x in df.itertuples() if not pd.isna(x.effect)])
+            if v == "undetermined":
+                return Score(UNDETERMINED, "undetermined", "; ".join([why, *missing]))
+            out = "right" if v == r.expected else "opposite" if v == SHOCK_OPPOSITE[r.expected] else "wrong"
+            return Score(v, out, ev)
         df, missing = event_study(self.store, r.a, r.b, r.year, [r.measure], seed=0)
         if df.empty:
             return Score(UNDETERMINED, "undetermined", "; ".join(missing) or "not measured")
