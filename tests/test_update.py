@@ -355,7 +355,7 @@ def test_cli_update_and_sources(store, tmp_path, monkeypatch):
     for c in (out, console):
         monkeypatch.setattr(c, "width", 400)  # the tables must not wrap in the captured output
     runner = CliRunner()
-    res = runner.invoke(app, ["update", "--store", str(path)])
+    res = runner.invoke(app, ["update", IDEAL, GDP, "--store", str(path)])
     assert res.exit_code == 0, res.output
     assert "replaced" in res.output and "36.0" in res.output and "partial year 2025" in res.output
     res = runner.invoke(app, ["update", GDP, "--check", "--store", str(path)])
@@ -366,9 +366,17 @@ def test_cli_update_and_sources(store, tmp_path, monkeypatch):
     assert "2026-01-28" in line and " d" in line
 
     handlers["dataverse.harvard.edu"] = dataverse("37.0", b'{"status": "OK", "data": {"latestVer')
-    res = runner.invoke(app, ["update", "--store", str(path)])
+    for host in ("api.imf.org", "www.sipri.org", "atbackend.sipri.org", "api.github.com"):  # not recorded here
+        handlers[host] = lambda r: httpx.Response(404)
+    res = runner.invoke(app, ["update", "--store", str(path)])  # every updater, GDELT only once the store has it
     assert res.exit_code == 2
-    assert "unga_ideal_points_voeten failed" in res.output and "not valid JSON" in res.output
+    assert ("unga_ideal_points_voeten, imf_imts_export, sipri_milex, sipri_arms_transfers, "
+            "democracy_vdem_polity_uds failed") in res.output
+    assert "not valid JSON" in res.output and "gdelt_events" not in res.output
+    res = runner.invoke(app, ["update", GDP, "--force", "--since", "2030-01-01", "--store", str(path)])
+    assert res.exit_code == 0 and "older" in res.output and "before --since 2030-01-01" in res.output
+    res = runner.invoke(app, ["update", GDP, "--since", "soon", "--store", str(path)])
+    assert res.exit_code == 2 and "--since 'soon' is not a date" in res.output
     res = runner.invoke(app, ["update", "cow_nmc", "--store", str(path)])
     assert res.exit_code == 2 and "unknown value(s) cow_nmc" in res.output
     with Store.open(path, read_only=True) as st:

@@ -76,4 +76,5 @@ def main() -> None:  # pragma: no cover
 
 
 # Command modules register themselves on ``app`` when imported.
-from dyadic.cli import check, core, events, framework, ideal, panel, power, serve, shocks, trade, unga, update, validate  # noqa: E402,F401
+from dyadic.cli import (  # noqa: E402,F401
+    check, core, events, framework, ideal, panel, power, serve, shocks, trade, unga, update, validate, watch)

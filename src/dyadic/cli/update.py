@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Optional
 
 import typer
@@ -19,6 +20,9 @@ def update(
                                                                   "with a live updater).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Only report whether a newer release exists.")] = False,
     force: Annotated[bool, typer.Option(help="Fetch and re-ingest even if the store holds this release.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", help="YYYY-MM-DD: skip releases dated before it; "
+                                                 "for gdelt_events, the first day to fetch when the store has "
+                                                 "none.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for a server.")] = 60.0,
     retries: Annotated[int, typer.Option(help="Retries on a timeout, 429 or 5xx answer.")] = 4,
     store: StoreOpt = None,
@@ -31,8 +35,11 @@ def update(
     from dyadic.sources.updaters import UPDATERS
     from dyadic.store import Store
 
-    names = sources or list(UPDATERS)
-    args.choices(names, UPDATERS, "sources with a live updater")  # before the store is opened
+    args.choices(sources or [], UPDATERS, "sources with a live updater")  # before the store is opened
+    try:
+        start = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise DyadicError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
     settings = Settings.resolve(store=store)
     t = Table(title=f"update {settings.store_path}" + (" (check only)" if check else ""))
     for col in ("source", "status", "release", "as of", "store had", "rows", "notes"):
@@ -41,6 +48,9 @@ def update(
     read_only = check and settings.store_path.exists()  # a check writes nothing
     with Store.open(settings.store_path, read_only=read_only) as st, LiveClient(timeout=timeout, retries=retries) as client, \
             progress() as bar:
+        # Without names: every updater, but GDELT only for a store that already holds it (a first GDELT
+        # update is a choice of start date: 'dyadic update gdelt_events --since DATE').
+        names = sources or [n for n in UPDATERS if not getattr(UPDATERS[n], "incremental", False) or st.has_source(n)]
         task = bar.add_task("update", total=len(names))
 
         def on_bytes(url: str, got: int, total: int | None) -> None:
@@ -51,7 +61,7 @@ def update(
         for name in names:
             bar.update(task, description=f"update {name}: asking the publisher")
             try:
-                s = update_source(st, name, client, settings.cache_dir, force=force, check=check)
+                s = update_source(st, name, client, settings.cache_dir, force=force, check=check, since=start)
             except DyadicError as exc:  # name it, leave that source as it was, go on with the rest
                 failed.append(name)
                 t.add_row(name, "[red]failed[/]", "", "", "", "", str(exc))

@@ -93,7 +93,14 @@ class Release:
 
 
 class Updater(Protocol):
-    """Knows one source's publisher service."""
+    """Knows one source's publisher service.
+
+    Optional members :func:`update_source` uses when present: ``connector`` (the connector class, when it is
+    not in :data:`dyadic.sources.SOURCES`), ``bind(store, held, since)`` (called before :meth:`latest`, to
+    learn what the store holds), ``carried`` (files of the store's last ingest read again with the new ones:
+    GDELT's earlier exports, SIPRI's 2022 TIV tables) and ``incremental`` (``--since`` is then where to
+    start, not a filter).
+    """
 
     source: ClassVar[str]
 
@@ -128,6 +135,8 @@ class LiveClient:
         self._sleep = sleep
         #: called with (url, bytes so far, total or None) while a download runs (the CLI's progress bar).
         self.on_bytes: Callable[[str, int, int | None], None] | None = None
+        #: called with a download's response headers (lower-case names), for updaters that date a release by them.
+        self.on_headers: Callable[[dict[str, str]], None] | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -149,18 +158,32 @@ class LiveClient:
                               f"{self.max_wait:.0f} s); try again later.")
         (self._sleep or time.sleep)(wait)  # looked up at call time so tests can patch time.sleep
 
-    def _send(self, url: str, params: dict[str, Any] | None, stream: bool) -> httpx.Response:
-        """One request, retried; the caller closes a streamed response."""
+    def _send(self, url: str, params: dict[str, Any] | None, stream: bool, headers: dict[str, str] | None = None,
+              missing_ok: bool = False, body: Any = None) -> httpx.Response | None:
+        """One request, retried; the caller closes a streamed response. ``missing_ok``: a 404 gives None (an
+        SDMX service answers 404 "no records" for a period without data)."""
         last: str = ""
         for attempt in range(self.retries + 1):
             response = None
             try:
-                request = self.http.build_request("GET", url, params=params)
+                # POST only for services whose query is a JSON body (SIPRI's arms-transfers backend).
+                request = (self.http.build_request("POST", url, params=params, headers=headers, json=body)
+                           if body is not None else self.http.build_request("GET", url, params=params, headers=headers))
                 response = self.http.send(request, stream=stream)
             except httpx.TransportError as exc:  # timeouts, refused or dropped connections
                 last = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code not in RETRY_STATUS:
+                    if missing_ok and response.status_code == 404:
+                        response.close()
+                        return None
+                    if response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0":
+                        response.close()  # GitHub's rate limit: a 403 with the hour's quota spent
+                        reset = response.headers.get("x-ratelimit-reset", "")
+                        when = (datetime.fromtimestamp(int(reset), timezone.utc).strftime("%H:%M UTC")
+                                if reset.isdigit() else "later")
+                        raise UpdateError(f"{response.request.url}: the service's rate limit is spent; try again "
+                                          f"after {when}. Nothing was changed.")
                     if response.is_error:
                         response.close()
                         raise UpdateError(f"{response.request.url}: HTTP {response.status_code} "
@@ -173,14 +196,34 @@ class LiveClient:
         raise UpdateError(f"{url}: no answer after {self.retries + 1} attempts ({last}). Nothing was changed; "
                           "check the network and try again.")
 
-    def json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        """The JSON body of ``url``; a body that does not parse (cut off, an HTML error page) fails naming it."""
-        response = self._send(url, params, stream=False)
+    def json(self, url: str, params: dict[str, Any] | None = None, post: Any = None,
+             headers: dict[str, str] | None = None) -> Any:
+        """The JSON body of ``url``; a body that does not parse (cut off, an HTML error page) fails naming it.
+
+        Args:
+            post: a JSON query body: sent as a POST instead of a GET.
+        """
+        response = self._send(url, params, stream=False, body=post, headers=headers)
         try:
             return json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise UpdateError(f"{response.request.url}: the answer is not valid JSON ({exc}); it is truncated "
                               "or malformed. Nothing was changed.") from exc
+
+    def content(self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                missing_ok: bool = False) -> bytes | None:
+        """The body of ``url`` as bytes (None for a 404 when ``missing_ok``)."""
+        response = self._send(url, params, stream=False, headers=headers, missing_ok=missing_ok)
+        return None if response is None else response.content
+
+    def text(self, url: str, params: dict[str, Any] | None = None) -> str:
+        """The body of ``url`` as text; a body that is not UTF-8 fails naming it."""
+        body = self.content(url, params) or b""
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UpdateError(f"{url}: the answer is not UTF-8 text ({exc}); it is malformed. Nothing was "
+                              "changed.") from exc
 
     def download(self, url: str, dest: Path, checksum: str | None = None, size: int | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> Path:
@@ -197,6 +240,8 @@ class LiveClient:
         try:
             response = self._send(url, None, stream=True)
             got = 0
+            if self.on_headers:
+                self.on_headers({k.lower(): v for k, v in response.headers.items()})
             try:
                 total = int(response.headers.get("content-length") or 0) or size
                 with os.fdopen(fd, "wb") as fh:
@@ -224,6 +269,13 @@ class LiveClient:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def iso_date(text: Any) -> date | None:
+    """The date part of an ISO timestamp (``2025-07-28T14:02:11Z``) or date, else None."""
+    if not isinstance(text, str) or not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        return None
+    return datetime.strptime(text[:10], "%Y-%m-%d").date()
 
 
 def retry_after(value: str | None) -> float | None:
@@ -269,7 +321,8 @@ class UpdateSummary:
     """What ``dyadic update`` did with one source.
 
     ``status``: ``replaced`` (the store now holds the release), ``unchanged`` (the store already holds it),
-    ``current`` / ``newer`` (``--check``: the store holds it / the publisher has another release).
+    ``older`` (released before ``--since``: not fetched), ``current`` / ``newer`` (``--check``: the store
+    holds it / the publisher has another release).
     """
 
     source: str
@@ -291,7 +344,7 @@ def recorded_release(store: "Store", name: str) -> str | None:
 
 
 def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path, force: bool = False,
-                  check: bool = False) -> UpdateSummary:
+                  check: bool = False, since: date | None = None) -> UpdateSummary:
     """Resolve ``name``'s current release and, unless the store holds it, fetch and ingest it.
 
     The files are fetched into a staging folder and checked before the store is touched; the store is
@@ -305,6 +358,8 @@ def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path
         cache_dir: where fetched releases are kept (``<cache>/live/<source>/<release>/``).
         force: fetch and re-ingest even when the store records this release.
         check: only report whether the publisher has a release the store does not hold.
+        since: a release dated before this is not fetched (status ``older``); for an incremental source
+            (GDELT) the first date to fetch when the store holds none of it.
     """
     from dyadic.sources import SOURCES
     from dyadic.sources.updaters import UPDATERS
@@ -312,17 +367,24 @@ def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path
 
     if name not in UPDATERS:
         raise UpdateError(f"{name}: no live updater (sources with one: {', '.join(UPDATERS)}).")
-    cls = SOURCES[name]
+    updater = UPDATERS[name]()
+    # An updater may serve a connector that `dyadic ingest --all` does not list (user-download readers).
+    cls = getattr(updater, "connector", None) or SOURCES[name]
     if cls.needs_registry and not check:
         store.require("country_codes")  # before downloading anything
-    updater = UPDATERS[name]()
-    release = updater.latest(client)
     held = recorded_release(store, name)
+    if hasattr(updater, "bind"):  # updaters that extend what the store holds ask it first
+        updater.bind(store, held, since)
+    release = updater.latest(client)
     if check:
         return UpdateSummary(name, "current" if held == release.release else "newer", release.release,
                              release.as_of, held)
     if held == release.release and not force:
         return UpdateSummary(name, "unchanged", release.release, release.as_of, held)
+    incremental = getattr(updater, "incremental", False)  # --since is then where to start, not a filter
+    if since is not None and release.as_of is not None and release.as_of < since and not incremental:
+        return UpdateSummary(name, "older", release.release, release.as_of, held,
+                             notes=[f"released {release.as_of}, before --since {since}: not fetched"])
     root = cache_dir / "live" / name
     root.mkdir(parents=True, exist_ok=True)
     final = root / re.sub(r"[^A-Za-z0-9._-]+", "_", release.release)
@@ -346,6 +408,8 @@ def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path
         os.replace(staging, final)  # same folder: atomic
         placed = True
         paths = {f: final / p.relative_to(staging) for f, p in fetched.items()}
+        # An incremental release is the files held so far plus the new ones, read again as one source.
+        paths = {**getattr(updater, "carried", {}), **paths}
         result = ingest_source(store, live_source(cls, release, paths), None, force=force)
     except BaseException:
         restore()

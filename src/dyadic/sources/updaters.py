@@ -3,6 +3,15 @@
 - ``unga_ideal_points_voeten``: Harvard Dataverse native API (dataset doi:10.7910/DVN/LEJUQZ, E. Voeten's
   "United Nations General Assembly Voting Data", the same dataset as hdl:1902.1/12379).
 - ``wb_gdp``: World Bank Indicators API v2 (NY.GDP.MKTP.CD, JSON).
+- ``imf_imts_export``: IMF IMTS through the SDMX 3.0 API with ``sdmx1`` (:mod:`~dyadic.sources.updaters_imf`).
+- ``sipri_milex``: SIPRI's military-expenditure workbook from its database page
+  (:mod:`~dyadic.sources.updaters_sipri`).
+- ``sipri_arms_transfers``: the trade register from SIPRI's Arms Transfers Database backend
+  (:mod:`~dyadic.sources.updaters_sipri`).
+- ``democracy_vdem_polity_uds``: V-Dem (with Polity5, UDS) as isard's newest ``cw_democracy``, via the GitHub
+  REST API (:mod:`~dyadic.sources.updaters_vdem`).
+- ``gdelt_events``: GDELT 2.0 exports newer than the store's, from lastupdate.txt / masterfilelist.txt
+  (:mod:`~dyadic.sources.updaters_gdelt`).
 
 ``UPDATERS`` maps source name -> updater class. See docs/update.md.
 """
@@ -17,14 +26,8 @@ from typing import Any, ClassVar
 
 from dyadic.sources.ideal_points_published import PublishedIdealPoints
 from dyadic.sources.live import LiveClient, Release, ReleaseFile, UpdateError
+from dyadic.sources.live import iso_date as _date
 from dyadic.sources.power import WorldBankGdp
-
-
-def _date(text: Any) -> date | None:
-    """The date part of an ISO timestamp (``2025-07-28T14:02:11Z``) or date, else None."""
-    if not isinstance(text, str) or not re.match(r"^\d{4}-\d{2}-\d{2}", text):
-        return None
-    return datetime.strptime(text[:10], "%Y-%m-%d").date()
 
 
 class DataverseIdealPoints:
@@ -199,4 +202,12 @@ def partial_year_notes(rows: list[tuple[str, str, int, str]], share: float) -> l
     return []
 
 
-UPDATERS: dict[str, type] = {u.source: u for u in (DataverseIdealPoints, WorldBankGdpApi)}
+# The other publishers' updaters live in their own modules; they import the helpers above.
+from dyadic.sources.updaters_gdelt import GdeltEventsIncremental  # noqa: E402
+from dyadic.sources.updaters_imf import ImfImtsApi  # noqa: E402
+from dyadic.sources.updaters_sipri import SipriMilexWorkbook, SipriTradeRegister  # noqa: E402
+from dyadic.sources.updaters_vdem import IsardDemocracy  # noqa: E402
+
+UPDATERS: dict[str, type] = {u.source: u for u in (DataverseIdealPoints, WorldBankGdpApi, ImfImtsApi,
+                                                   SipriMilexWorkbook, SipriTradeRegister, IsardDemocracy,
+                                                   GdeltEventsIncremental)}
