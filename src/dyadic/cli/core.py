@@ -61,10 +61,13 @@ def list_sources(
     t = Table(title="sources")
     for col in ("name", "title", "ingested", "release", "as of", "age", "rows", "sha256"):
         t.add_column(col)
-    for name, cls in SOURCES.items():
+    # the connectors first, then what the store holds from readers outside the registry (a user's IMTS
+    # export, GDELT event files), so every ingested source is listed
+    titles = {name: cls.title for name, cls in SOURCES.items()} | {n: "" for n in held if n not in SOURCES}
+    for name, title in titles.items():
         r = held.get(name)
         release, as_of, age = release_age(r)
-        t.add_row(name, r["title"] if r is not None else cls.title,
+        t.add_row(name, r["title"] if r is not None else title,
                   str(r["ingested_at"])[:19] if r is not None else "no", release, as_of, age,
                   f"{r['rows']:,}" if r is not None else "", (r["sha256"][:12] + "…") if r is not None else "")
     out.print(t)
