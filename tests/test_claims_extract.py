@@ -180,3 +180,54 @@ def test_amounts_round_trip(n, scale, cur, year):
     word, factor = scale
     c = one(f"Russia's GDP was {cur}{n} {word} in {year}.")
     assert c.value == pytest.approx(n * factor) and c.unit == "USD" and c.period == str(year)
+
+
+def test_currency_is_not_a_state():
+    c = one("Trade between Japan and Russia amounted to about US$ 22.3 billion in 2006.")
+    assert c.states == ["JPN", "RUS"] and not c.ambiguity and c.measure == "bilateral_trade"
+
+
+@pytest.mark.parametrize("text, supplier, recipient", [
+    ("China delivered arms worth about 1,306 million TIV to Iran in 2013.", "CHN", "IRN"),
+    ("In 2019, India received around 712 million TIV of weapons from France.", "FRA", "IND"),
+    ("SIPRI records arms transfers from the United States to Saudi Arabia of some 3,146 million TIV in 2016.", "USA", "SAU"),
+])
+def test_arms_transfers_read_supplier_then_recipient(text, supplier, recipient):
+    c = one(text)
+    assert (c.measure, c.unit, c.states[:2]) == ("arms_transfers", "TIV", [supplier, recipient])
+
+
+def test_passive_export_names_the_exporter():
+    c = one("Goods exported by Brazil to China totalled some USD 46.0 billion in 2013.")
+    assert (c.measure, c.flow, c.states[:2]) == ("directional_trade", "exports", ["BRA", "CHN"])
+
+
+def test_count_over_a_span_is_kept_for_summing_measures():
+    c = one("The United States and China were involved in 7 militarised interstate disputes with each other "
+            "between 1990 and 2010.")
+    assert c.measure == "mid_count" and c.span == ("1990", "2010")
+    assert VOCAB.by_id("mid_count").span == "sum" and VOCAB.by_id("milex").span == ""
+
+
+def test_no_measure_words_apply_after_a_dyad_label():
+    c = one("The probability of a China-Japan trade war is put at 20 per cent.")
+    assert c.no_measure.startswith("a probability")
+
+
+def test_every_measure_declared_once_and_reachable():
+    from dyadic.framework.claims.match import CHECKS
+
+    ids = [m.id for m in VOCAB.measures]
+    assert len(ids) == len(set(ids))
+    checks = [m.check for m in VOCAB.measures if m.check]
+    assert set(checks) == set(CHECKS), set(CHECKS) ^ set(checks)  # no check without a declaration, nor the reverse
+    assert len(checks) == len(set(checks))  # each check declared beside exactly one measure
+    for m in VOCAB.measures:
+        assert m.patterns and m.kinds and m.settle, m.id  # reachable by the matcher, and says what settles it
+
+
+def test_explain_shows_claim_measure_and_tolerance():
+    from dyadic.framework.claims.check import check_text, explain
+
+    text = explain(check_text("Russia's Polity score was 4 in 2015.", None, fmt="text"))
+    assert "parsed: kind=count, value=4" in text and "measure: polity" in text and "verdict: no data" in text

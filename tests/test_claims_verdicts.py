@@ -176,6 +176,11 @@ def test_cli_formats_and_errors(cstore, tmp_path):
     good.write_text("<html><body><p>Trade between China and Russia reached USD 94 billion in 2014.</p></body></html>")
     res = runner.invoke(app, ["check", str(good), "--format", "html"], env=env)
     assert res.exit_code == 0 and "holds" in res.stdout and "<table" in res.stdout
+    res = runner.invoke(app, ["check", str(good), "--explain"], env=env)
+    assert res.exit_code == 0, res.output
+    # the parsed claim, the rows used and the arithmetic, for the figure the data settles
+    assert "parsed: kind=amount, value=9.4e+10" in res.stdout and "states=CHN-RUS" in res.stdout
+    assert "row: source=" in res.stdout and "arithmetic:" in res.stdout and "tolerance: ±10% relative" in res.stdout
     assert cstore.checksum("trade") == before
 
 

@@ -25,10 +25,11 @@ def check(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or html.")] = "table",
     embed: Annotated[bool, typer.Option("--embed", help="Also match statements by sentence embeddings "
                                                         "(needs the claims-embed extra).")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each verdict was reached: the parsed claim, "
+                                                            "the measure, the rows used and the arithmetic.")] = False,
     store: StoreOpt = None,
 ) -> None:
     """Check every quantitative statement of a text: holds, off, contradicted, no data or not checkable."""
-    from dyadic.framework.claims import check_file
     from dyadic.framework.claims.document import read_document
     from dyadic.store import Store
 
@@ -46,13 +47,17 @@ def check(
             st.close()
     if st is None:
         report.notes.append(f"no store at {path}: run 'dyadic ingest ...' to measure statements against data")
-    if fmt == "json":
+    if fmt == "json":  # the JSON always carries the parsed claim, evidence rows and computations
         sys.stdout.write(json.dumps(report.to_dict(), indent=1, default=str) + "\n")
         return
     if fmt == "html":
         from dyadic.report.claims_section import report_html
 
         sys.stdout.write(report_html(report, standalone=True))
+        if explain:  # the HTML section shows evidence; the explanation goes to stderr so the page stays valid
+            from dyadic.framework.claims.check import explain as explain_text
+
+            sys.stderr.write(explain_text(report) + "\n")
         return
     t = Table(title=f"claims in {file} ({len(report.verdicts)} statements)", show_lines=False)
     for col in ("#", "verdict", "kind", "statement", "period", "states", "measure", "reason"):
@@ -67,3 +72,7 @@ def check(
     out.print(escape(f"{counts or 'no quantitative statements'}. Matching: {report.matching}."))
     for n in report.notes:
         out.print(escape(f"note: {n}"))
+    if explain:
+        from dyadic.framework.claims.check import explain as explain_text
+
+        sys.stdout.write("\n" + explain_text(report) + "\n")  # plain text: rows must not be re-wrapped

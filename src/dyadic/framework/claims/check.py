@@ -13,7 +13,8 @@ import pandas as pd
 from dyadic.errors import DyadicError
 from dyadic.framework.claims.document import Document, from_string, read_document
 from dyadic.framework.claims.extract import Claim, extract
-from dyadic.framework.claims.match import CHECKS, Evidence, Measured, load_facts, match_facts, years_of
+from dyadic.framework.claims.match import (CHECKS, Evidence, Measured, load_facts, load_reported, match_facts,
+                                           match_reported, years_of)
 from dyadic.framework.claims.verdict import Verdict, compare, judge_level, tolerance_text
 from dyadic.framework.claims.vocabulary import Vocabulary
 from dyadic.store import Store
@@ -70,12 +71,16 @@ class _Context:
     self_marks: list[str]
     present: set[str] = field(default_factory=set)
     cache: dict = field(default_factory=dict)
+    reported: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _facts(ctx: "_Context", metrics: tuple[str, ...], states: list[str], period: str | None) -> list[Evidence]:
-    key = ("facts", metrics, tuple(states[:2]), period)
+def _facts(ctx: "_Context", metrics: tuple[str, ...], states: list[str], period: str | None,
+           reported: tuple[str, ...] = ()) -> list[Evidence]:
+    """Curated facts and press-reported figures stating the quantity (evidence marked ``fact``)."""
+    key = ("facts", metrics, reported, tuple(states[:2]), period)
     if key not in ctx.cache:
-        ctx.cache[key] = match_facts(ctx.facts, metrics, states, period, ctx.self_marks)
+        ctx.cache[key] = match_facts(ctx.facts, metrics, states, period, ctx.self_marks) + \
+            match_reported(ctx.reported, reported, states, period)
     return ctx.cache[key]
 
 
@@ -110,6 +115,11 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
     if claim.no_measure:
         return Verdict(claim, "not checkable", f"{claim.no_measure}")
     m = ctx.vocab.by_id(claim.measure) if claim.measure else None
+    if claim.span and m is not None and m.span == "sum" and (
+            not claim.ambiguity or claim.ambiguity.startswith(("one figure for", "the sentence names several years"))):
+        # 'N disputes between 1990 and 2010': a total over the span, which this measure counts
+        claim.ambiguity, claim.period = "", f"{claim.span[0]}/{claim.span[1]}"
+        claim.period_note = "a total over the stated span"
     if claim.ambiguity:
         return Verdict(claim, "not checkable", f"{m.label + ': ' if m else ''}{claim.ambiguity}")
     if m is not None and m.id == "directional_trade" and not claim.flow:
@@ -132,7 +142,7 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
     # a statement with no period (a border's length) is matched to facts of any period
     periods = [p for p in (claim.from_period, period) if p] if claim.kind == "growth" else \
         [period if claim.period is not None else None]
-    facts = [f for p in periods for f in _facts(ctx, m.facts, claim.states, p)]
+    facts = [f for p in periods for f in _facts(ctx, m.facts, claim.states, p, m.reported)]
     circular = [f for f in facts if f.circular]
     circ_note = (f" The curated fact{'s' if len(circular) > 1 else ''} {', '.join(f.view[5:] for f in circular)} "
                  "quote{} this text itself, so {} no independent data.".format(
@@ -147,19 +157,21 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
     if len([s for s in claim.states if s != "EUU"]) < need:
         return Verdict(claim, "not checkable", f"{m.label}: the statement names no state (or too few) and the text "
                                                "has no main pair to take them from", evidence=facts)
+    indep = [f for f in facts if not f.circular and f.value is not None]
+    v = judge_level(claim, indep, tolerance=m.tolerance) if indep and claim.kind != "growth" else None
     if not m.check:
-        indep = [f for f in facts if not f.circular and f.value is not None]
-        if indep and claim.kind != "growth":
-            v = judge_level(claim, indep)
-            if v:
-                return v
-        return Verdict(claim, "no data", f"no ingested dataset measures {m.label.lower()}; {settle}.{circ_note}",
-                       evidence=facts)
+        return v or Verdict(claim, "no data", f"no ingested dataset measures {m.label.lower()}; {settle}.{circ_note}",
+                            evidence=facts)
     if ctx.store is None:
+        if v is not None:
+            return v
         return Verdict(claim, "no data", f"no store is open; run 'dyadic ingest {' '.join(m.sources)}' "
                                          f"({settle}).{circ_note}", evidence=facts)
     absent = [s for s in m.sources if s not in ctx.present]
     if len(absent) == len(m.sources):
+        if v is not None:  # a quoted or reported figure, said as such; measuring it needs the sources
+            v.reason += f"; to measure it, run 'dyadic ingest {' '.join(absent)}'"
+            return v
         return Verdict(claim, "no data", f"{m.label}: run 'dyadic ingest {' '.join(absent)}' first "
                                          f"(else it {settle}).{circ_note}", evidence=facts)
     if claim.kind == "growth":
@@ -192,6 +204,8 @@ def _judge_growth(claim: Claim, ctx: _Context, m, period: str | None, facts: lis
     if claim.from_value is not None:  # from Q1 to Q2: judge both ends, then the direction
         ends = []
         for label, stated, ev, span in (("start", claim.from_value, e1, span1), ("end", claim.value, e2, span2)):
+            # an end no source measures may still be stated by a figure reported for that year (shown as such)
+            ev = ev or [f for f in facts if f.period == span and not f.circular and f.value is not None]
             v = judge_level(dataclasses.replace(probe, value=stated), ev, tolerance=m.tolerance) if ev else None
             ends.append((label, span, v))
         known = [(lab, sp, v) for lab, sp, v in ends if v is not None]
@@ -291,7 +305,8 @@ def check_document(doc: Document, store: Store | None = None, vocab: Vocabulary 
     if self_citations is None and doc.title:
         marks = [doc.title.split(":")[0].strip().lower()[:60]]
     present = set(store.sources()["name"]) if store is not None else set()
-    ctx = _Context(doc, store, vocab, facts, list(pair) if pair else focal_pair(doc, gaz), [m for m in marks if len(m) >= 8], present)
+    ctx = _Context(doc, store, vocab, facts, list(pair) if pair else focal_pair(doc, gaz), [m for m in marks if len(m) >= 8], present,
+                   reported=load_reported(store))
     verdicts = [judge(c, ctx) for c in claims]
     notes = [f"curated facts from the {facts_from}"]
     if ctx.focal:
@@ -300,6 +315,48 @@ def check_document(doc: Document, store: Store | None = None, vocab: Vocabulary 
         notes.append("no store: only curated facts were consulted")
     label = str(doc.path) if doc.path else "<text>"
     return Report(label, doc.title, verdicts, matching, notes, doc.pages)
+
+
+def explain(report: Report, max_rows: int = 8) -> str:
+    """How each verdict was reached, in plain text: the parsed claim, the measure and why, every piece of
+    evidence with its rows and arithmetic, and the tolerance applied (``dyadic check --explain``)."""
+    out = []
+    for v in report.verdicts:
+        c = v.claim
+        out.append(f"#{c.id} {v.verdict.upper()}: {c.text!r}")
+        out.append(f"  sentence: {c.sentence.strip()}")
+        rel = {"=": "as stated", "~": "about", ">": "more than", "<": "less than", ">=": "at least", "<=": "at most",
+               "between": f"between (upper end {c.value_hi:g})" if c.value_hi is not None else "between"}.get(c.bound, c.bound)
+        parsed = [f"kind={c.kind}", f"value={c.value:g}" if c.value is not None else "value=-", f"unit={c.unit}",
+                  f"relation={rel}", f"period={c.period or '-'}"]
+        if c.from_value is not None or c.from_period:
+            parsed.append(f"from={c.from_value if c.from_value is not None else '-'} ({c.from_period or '-'})")
+        if c.direction:
+            parsed.append(f"direction={c.direction}")
+        if c.flow:
+            parsed.append(f"flow={c.flow} {' -> '.join(c.states[:2])}")
+        parsed.append("states=" + ("-".join(c.states) or "-") + (" (inferred from the text's main pair)" if c.states_inferred else ""))
+        out.append("  parsed: " + ", ".join(parsed))
+        if c.period_note:
+            out.append(f"  period: {c.period_note}")
+        out.append(f"  measure: {c.measure or 'none'}" + (f" ({c.matched_by})" if c.matched_by else ""))
+        if c.no_measure or c.ambiguity:
+            out.append(f"  not checkable because: {c.no_measure or c.ambiguity}")
+        for e in v.evidence:
+            shown = "-" if e.value is None else f"{e.value:,.6g}"
+            tag = " [circular: quotes this text]" if e.circular else " [as reported, not measured]" if e.fact else ""
+            out.append(f"  evidence: {e.source}, {e.view}, {e.period}: {shown}{tag}")
+            if e.computation:
+                out.append(f"    arithmetic: {e.computation}")
+            for r in e.rows[:max_rows]:
+                out.append("    row: " + ", ".join(f"{k}={r[k]}" for k in r))
+            if len(e.rows) > max_rows:
+                out.append(f"    ... {len(e.rows) - max_rows} more rows")
+        if v.tolerance:
+            out.append(f"  tolerance: {v.tolerance}")
+        out.append(f"  verdict: {v.verdict} - {v.reason}")
+        out.append("")
+    return "\n".join(out)
 
 
 def check_text(text: str, store: Store | None = None, fmt: str = "markdown", **kw) -> Report:

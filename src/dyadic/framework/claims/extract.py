@@ -139,6 +139,7 @@ class Claim:
     value_hi: float | None = None  # upper end for bound 'between'
     ambiguity: str = ""  # what the sentence leaves open (which pair, which year): the claim is not checkable
     no_measure: str = ""  # the figure belongs to no measure (a survey, a probability): why
+    span: tuple[str, str] | None = None  # 'between 1990 and 2010' with one figure: a total over the span, if the measure sums
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
@@ -336,7 +337,8 @@ class Gazetteer:
         keys = sorted(self.names, key=len, reverse=True)
         case_sensitive = [k for k in keys if k.isupper() and len(k) <= 4]  # US, EU, PRC: never 'us'
         other = [k for k in keys if k not in case_sensitive]
-        self.rx_cs = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, case_sensitive)) + r")(?![\w])") if case_sensitive else None
+        # 'US$ 5 bn' is a currency, not a mention of the United States
+        self.rx_cs = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, case_sensitive)) + r")(?![\w$])") if case_sensitive else None
         self.rx = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, other)) + r")(?:'s|s'|-(?=[A-Z]))?(?![\w])", re.I)
         self.lower = {k.lower(): v for k, v in self.names.items()}
 
@@ -544,6 +546,8 @@ def extract(doc: Document, gazetteer: Gazetteer) -> list[Claim]:
             pair = _dyad_label(sent, s0, claim.start, mentions, atoms)
             if pair:
                 claim.states = pair
+                lo, hi = grammar.clause_span(sent, s0, claim.start, claim.end)
+                grammar.mark_no_measure(claim, sent[lo - s0:hi - s0])  # 'a Mexico-US trade war at 20 per cent'
             if not pair and kind != "date":
                 grammar.refine(claim, sent, s0, mentions, years)
             new.append(claim)

@@ -23,6 +23,10 @@ BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 
 EXPORT = r"(?:export\w*|ship(?:ped|ments?|s)?|sold|sales|sell\w*|deliver\w*)"
 IMPORT = r"(?:import\w*|bought|buy\w*|purchas\w*)"
+#: arms move by transfers and deliveries as well as sales (SIPRI's words); only for figures in TIV
+ARMS_EXPORT = r"(?:export\w*|transfer\w*|deliver\w*|suppl\w*|sold|sales|sell\w*|ship\w*)"
+ARMS_IMPORT = r"(?:import\w*|receiv\w*|bought|buy\w*|purchas\w*|acqui\w*)"
+TIV = re.compile(r"\bTIV\b|trend[- ]indicator value", re.I)
 
 #: words that tie a percentage or count to something no measure covers (checked in the figure's clause)
 NO_MEASURE = [
@@ -46,7 +50,7 @@ UPWARD = {"more", "larger", "greater", "higher", "bigger", "outspend", "outspent
           "exceed", "exceeds", "exceeded", "surpass", "surpasses", "surpassed"}
 
 
-def _clause(sent: str, s0: int, start: int, end: int) -> tuple[int, int]:
+def clause_span(sent: str, s0: int, start: int, end: int) -> tuple[int, int]:
     """Document span of the clause holding [start, end)."""
     lo, hi = s0, s0 + len(sent)
     for m in CLAUSE_BREAK.finditer(sent):
@@ -81,7 +85,7 @@ def refine(claim: Claim, sent: str, s0: int, mentions: list[Mention], years: lis
         claim.bound, claim.value_hi = "between", float(m.group("n")) * factor
         claim.end += m.end()
         claim.text = claim.text + sent[claim.end - m.end() - s0:claim.end - s0]
-    lo, hi = _clause(sent, s0, claim.start, claim.end)
+    lo, hi = clause_span(sent, s0, claim.start, claim.end)
     local = [h for h in mentions if lo <= h[1] < hi]
     clause_text = sent[lo - s0:hi - s0]
     # a fraction or percentage "of China's" (a possessive naming another state) is a ratio of two levels
@@ -97,6 +101,9 @@ def refine(claim: Claim, sent: str, s0: int, mentions: list[Mention], years: lis
             claim.states = [subj[-1][0], base[0][0]]
             claim.noun = "ratio in words"
     flow = _flow(clause_text, lo, local) if claim.kind in ("amount", "growth") else None
+    if claim.kind == "count" and TIV.search(clause_text):
+        flow = _flow(clause_text, lo, local, ARMS_EXPORT, ARMS_IMPORT)  # supplier -> recipient
+        claim.unit = "TIV"
     if flow:
         claim.flow, claim.states = flow[0], flow[1]
     elif len(_distinct(mentions)) > 2 and claim.kind not in ("date",) and claim.noun != "ratio in words":
@@ -108,6 +115,10 @@ def refine(claim: Claim, sent: str, s0: int, mentions: list[Mention], years: lis
             claim.ambiguity = (f"the sentence names {len(_distinct(mentions))} states "
                                f"({', '.join(_distinct(mentions))}) and does not say which pair this figure is about")
     joined = re.search(r"\b(?:1[6-9]|20)\d\d\s+and\s+(?:in\s+)?(?:1[6-9]|20)\d\d\b", sent)
+    span = re.search(r"\b(?:between|from)\s+((?:1[6-9]|20)\d\d)\s+(?:and|to|until|through)\s+((?:1[6-9]|20)\d\d)\b", sent, re.I)
+    if span and claim.kind == "count" and int(span.group(2)) > int(span.group(1)):
+        # a count over a span (disputes 1990-2010) is a total when the measure sums its years (judged there)
+        claim.span = (span.group(1), span.group(2))
     if joined and claim.kind not in ("growth", "date"):
         # 'in 2012 and 2016', 'between 2010 and 2015' with one figure: which year (or a mean?) is not said
         claim.ambiguity = f"one figure for '{joined.group(0)}': the statement does not say which year (or whether a mean)"
@@ -123,6 +134,11 @@ def refine(claim: Claim, sent: str, s0: int, mentions: list[Mention], years: lis
         # 'went from 6.9% to 12.0%' over '1992-2014': the two ends are the range's first and last years
         claim.from_period, claim.period = rng.group(1), rng.group(2)
         claim.period_note = "the two ends of the stated range"
+    mark_no_measure(claim, clause_text)
+
+
+def mark_no_measure(claim: Claim, clause_text: str) -> None:
+    """Set ``no_measure`` when the figure's clause speaks of a survey, a probability or people."""
     if claim.kind in ("percentage", "share", "count", "amount"):
         for rx, what in NO_MEASURE:
             hit = rx.search(clause_text)
@@ -131,9 +147,10 @@ def refine(claim: Claim, sent: str, s0: int, mentions: list[Mention], years: lis
                 break
 
 
-def _flow(clause: str, lo: int, local: list[Mention]) -> tuple[str, list[str]] | None:
+def _flow(clause: str, lo: int, local: list[Mention], export: str = EXPORT,
+          import_: str = IMPORT) -> tuple[str, list[str]] | None:
     """('exports'/'imports' as stated, [exporter, importer]) when the clause names a directed flow."""
-    m = re.search(rf"\b(?P<e>{EXPORT})|\b(?P<i>{IMPORT})", clause, re.I)
+    m = re.search(rf"\b(?P<e>{export})|\b(?P<i>{import_})", clause, re.I)
     if not m:
         return None
     word_at = lo + m.start()
@@ -145,7 +162,9 @@ def _flow(clause: str, lo: int, local: list[Mention]) -> tuple[str, list[str]] |
         pos = lo + m.end() + p.end()
         hit = [h for h in local if h[1] == pos]
         return hit[0][0] if hit else None
-    to, frm = at("to|into|for"), at("from")
+    to, frm, by = at("to|into|for"), at("from"), at("by")
+    if by and exporting:  # 'goods exported by A to B' (passive): A is the exporter
+        frm = frm or by
     before = [h for h in local if h[1] < word_at]
     subj = before[-1][0] if before else None
     if frm and to and frm != to:

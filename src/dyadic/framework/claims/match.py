@@ -269,12 +269,14 @@ def check_cinc(store: Store, claim: Claim, states: list[str], years: list[int]) 
                                       f"({_coverage(store, 'capabilities')})")
 
 
+def check_milex_share_gdp(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    ev = _series(store, "milex", "share_gdp", 100.0, "military expenditure as % of GDP (SIPRI)", "%", claim, states,
+                 years, "sipri_milex")
+    return Measured(ev, "" if ev else f"no military burden for {states[0]} in {_span(years)} ({_coverage(store, 'milex')})")
+
+
 def check_milex(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
-    text = claim.sentence.lower()
-    if claim.kind in ("share", "percentage") and re.search(r"\bgdp\b|gross domestic", text):
-        ev = _series(store, "milex", "share_gdp", 100.0, "military expenditure as % of GDP (SIPRI)", "%", claim, states,
-                     years, "sipri_milex")
-    elif claim.kind in ("amount", "ratio", "growth"):
+    if claim.kind in ("amount", "ratio", "growth"):
         ev = _series(store, "milex", "current_usd", 1.0, "military expenditure, current US$ (SIPRI)", "US$", claim, states,
                      years, "sipri_milex")
         ev += _series(store, "milex", "constant_usd", 1.0, "military expenditure, constant 2023 US$ (SIPRI)", "US$", claim,
@@ -305,6 +307,244 @@ def check_military_personnel(store: Store, claim: Claim, states: list[str], year
                                       f"({_coverage(store, 'capabilities')})")
 
 
+def _cow_part(col: str, label: str, unit: str):
+    """A check reading one component of CINC (COW NMC, in thousands) for one state, or a ratio of two."""
+    def check(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+        ev = _series(store, "capabilities", col, 1000.0, f"{label} (COW NMC, thousands x 1000)", unit, claim, states,
+                     years, "cow_nmc")
+        return Measured(ev, "" if ev else f"no {label} for {', '.join(states[:2])} in {_span(years)} "
+                                          f"({_coverage(store, 'capabilities')})")
+    check.__doc__ = f"{label} (COW NMC ``{col}``)."
+    return check
+
+
+check_iron_steel = _cow_part("irst", "iron and steel production", "tonnes")
+check_energy_consumption = _cow_part("pec", "primary energy consumption", "tonnes of coal equivalent")
+check_urban_population = _cow_part("upop", "urban population", "people")
+
+
+def check_trade_dependence(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Trade of states[0] with states[1] (each source and reporter) as a share of states[0]'s GDP."""
+    whole, part = states[:2]
+    gdp = _national(store, "gdp", "gdp_usd", whole, years)
+    if len(gdp) != len(years):
+        return Measured([], f"no GDP for {whole} in {_span(years)} ({_coverage(store, 'gdp')})")
+    g = dict(zip(gdp.year.astype(int), gdp.gdp_usd.astype(float)))
+    df = _pair_trade(store, whole, part, years)
+    ev = []
+    for (src, rep), t in df.groupby(["source", "reporter"], sort=True):
+        t = t.dropna(subset=["exports_usd", "imports_usd"])
+        if len(t) != len(years) or (t.view.iloc[0] == "harmonised" and rep != whole):
+            continue
+        parts = [(int(r.year), 100 * (r.exports_usd + r.imports_usd) / g[int(r.year)]) for r in t.itertuples()]
+        value, how = _mean(parts, "share")
+        detail = "; ".join(f"{r.year}: ({_fmt_usd(r.exports_usd)} + {_fmt_usd(r.imports_usd)}) / {_fmt_usd(g[int(r.year)])}"
+                           f" = {p:.2f}%" for r, (_, p) in zip(t.itertuples(), parts))
+        ev.append(Evidence(src, f"trade with {part} as % of {whole}'s GDP ({rep}-reported trade, World Bank GDP)", value,
+                           _span(years), _rows(t, ["source", "year", "reporter", "partner", "exports_usd", "imports_usd"])
+                           + _rows(gdp, ["source", "year", "code", "gdp_usd"]),
+                           f"{how}: 100 x (exports + imports) / GDP ({detail})"))
+    return Measured(ev, "" if ev else f"no trade rows for {whole}-{part} in {_span(years)} ({_coverage(store, 'trade')})")
+
+
+def _unga_index(col: str, label: str):
+    def check(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+        from dyadic.indicators.unga import VoteSelection, pair_series
+
+        a, b = states[:2]
+        sel = VoteSelection(start=years[0], end=years[-1])
+        df = pair_series(store, a, b, sel, with_rank=False)
+        if len(df) != len(years) or df[col].isna().any():
+            return Measured([], f"no UN General Assembly votes shared by {a} and {b} in {_span(years)}")
+        value, how = _mean([(int(y), float(v)) for y, v in zip(df.year, df[col])], col)
+        return Measured([Evidence("+".join(sorted(df.source.unique())), label, value, _span(years),
+                                  _rows(df, ["year", "a", "b", "n", "agree_n", col, "source"]),
+                                  f"{how} from dyadic.indicators.unga.pair_series (selection {sel}): "
+                                  + ", ".join(f"{y}: {v:.3f} over {n} shared roll calls" for y, v, n in zip(df.year, df[col], df.n)))])
+    check.__doc__ = f"{label} of the pair (dyadic.indicators.unga)."
+    return check
+
+
+check_unga_s = _unga_index("s", "S score (yes/abstain/no as 1/0.5/0, both voting)")
+check_unga_pi = _unga_index("pi", "Scott's pi (agreement corrected for each side's vote shares)")
+
+IDEAL = [("idealpointall", "all votes"), ("idealpointfp", "foreign-policy votes"), ("idealpointlegacy", "legacy estimate")]
+
+
+def _ideal(store: Store, code: str, years: list[int]) -> pd.DataFrame:
+    if not store.has_table("ideal_points_published"):
+        return pd.DataFrame()
+    return store.con.execute("SELECT * FROM ideal_points_published WHERE code = ? AND year BETWEEN ? AND ? ORDER BY year",
+                             [code, years[0], years[-1]]).df()
+
+
+def check_ideal_point(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """One state's published ideal point, each of the three estimates (all, foreign-policy, legacy)."""
+    df = _ideal(store, states[0], years)
+    ev = []
+    for col, what in IDEAL:
+        g = df.dropna(subset=[col]) if col in df else df.iloc[0:0]
+        if len(g) != len(years):
+            continue
+        value, how = _mean([(int(y), float(v)) for y, v in zip(g.year, g[col])], col)
+        ev.append(Evidence("unga_ideal_points_voeten", f"ideal point of {states[0]} ({what})", value, _span(years),
+                           _rows(g, ["source", "code", "year", col]), f"{how} ({', '.join(f'{v:.3f}' for v in g[col])})"))
+    return Measured(ev, "" if ev else f"no ideal point for {states[0]} in {_span(years)} "
+                                      f"({_coverage(store, 'ideal_points_published')})")
+
+
+def check_ideal_point_distance(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """|ideal point of a - ideal point of b| for each estimate both states have."""
+    a, b = states[:2]
+    da, db = _ideal(store, a, years), _ideal(store, b, years)
+    ev = []
+    for col, what in IDEAL:
+        if col not in da or col not in db:
+            continue
+        m = da[["year", col]].merge(db[["year", col]], on="year", suffixes=("_a", "_b")).dropna()
+        if len(m) != len(years):
+            continue
+        parts = [(int(r.year), abs(getattr(r, f"{col}_a") - getattr(r, f"{col}_b"))) for r in m.itertuples()]
+        value, how = _mean(parts, "distance")
+        ev.append(Evidence("unga_ideal_points_voeten", f"ideal-point distance {a}-{b} ({what})", value, _span(years),
+                           _rows(m), f"{how}: |{a} - {b}| (" + "; ".join(
+                               f"{r.year}: |{getattr(r, f'{col}_a'):.3f} - {getattr(r, f'{col}_b'):.3f}|" for r in m.itertuples()) + ")"))
+    return Measured(ev, "" if ev else f"no ideal points for both {a} and {b} in {_span(years)}")
+
+
+def check_arms_transfers(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """TIV delivered by states[0] (supplier) to states[1] (recipient): each SIPRI edition in the store."""
+    sup, rec = states[:2]
+    ev = []
+    for table, edition in (("arms_deliveries", "trade register (2026 edition)"), ("arms_tiv_2022", "TIV tables (2022 edition)")):
+        if not store.has_table(table):
+            continue
+        df = store.con.execute(f"SELECT year, supplier, recipient, sum(tiv) AS tiv FROM {table} WHERE supplier = ? AND "
+                               "recipient = ? AND year BETWEEN ? AND ? GROUP BY ALL ORDER BY year",
+                               [sup, rec, years[0], years[-1]]).df()
+        if len(df) != len(years):
+            continue
+        value, how = _mean([(int(y), float(v) * 1e6) for y, v in zip(df.year, df.tiv)], "tiv x 1e6")
+        ev.append(Evidence("sipri_arms_transfers", f"{sup} -> {rec}, {edition}", value, _span(years), _rows(df),
+                           f"{how} (sum of the {table} rows per year: "
+                           + "; ".join(f"{y}: {v:,.0f} million TIV" for y, v in zip(df.year, df.tiv)) + ")"))
+    return Measured(ev, "" if ev else f"no SIPRI arms deliveries from {sup} to {rec} in {_span(years)} "
+                                      "(a year without deliveries has no row)")
+
+
+def check_alliance_start(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Begin year of the ATOP alliances both states belong to (bilateral and defence ones when so stated);
+    'first' takes the earliest, else the one nearest the stated year."""
+    a, b = states[:2]
+    if not store.has_table("atop_alliances"):
+        return Measured([], "no ATOP alliance table")
+    text = claim.sentence.lower()
+    where = (" AND al.defense" if re.search(r"defen[cs]e|mutual assistance", text) else "") + \
+        (" AND al.bilateral" if "bilateral" in text else "")
+    df = store.con.execute(
+        "SELECT al.atopid, al.begin_year, al.begin_month, al.begin_day, al.end_year, al.bilateral, al.defense, al.members "
+        "FROM atop_alliances al JOIN atop_members m1 ON m1.atopid = al.atopid AND m1.code = ? JOIN atop_members m2 "
+        f"ON m2.atopid = al.atopid AND m2.code = ? WHERE TRUE{where} GROUP BY ALL ORDER BY al.begin_year", [a, b]).df()
+    if df.empty:
+        return Measured([], f"no ATOP alliance of {a} and {b}{' of that kind' if where else ''}")
+    first = bool(re.search(r"\b(first|earliest|original)\b", text))
+    pick = df.iloc[0] if first else df.iloc[(df.begin_year - (claim.value or 0)).abs().argmin()]
+    return Measured([Evidence("alliances_atop_levels", f"ATOP alliance {int(pick.atopid)} of {a} and {b}",
+                              float(pick.begin_year), str(int(pick.begin_year)), _rows(df),
+                              f"{'earliest' if first else 'nearest the stated year'} of {len(df)} ATOP alliance(s) with both "
+                              f"members{where.replace(' AND al.', ', ') or ''}: begun {int(pick.begin_year)}")])
+
+
+def check_alliance_partners(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Distinct states states[0] has pledges with in the year (defence pledges when the sentence says defence)."""
+    c = states[0]
+    col = "defense" if re.search(r"defen[cs]e|defend", claim.sentence, re.I) else \
+        "(defense OR offense OR neutral OR nonagg OR consult)"
+    ev = []
+    for ds in ("atop", "cow"):
+        df = store.con.execute(f"SELECT year, count(DISTINCT b) AS partners, string_agg(DISTINCT b, ' ' ORDER BY b) AS who FROM alliances "
+                               f"WHERE dataset = ? AND a = ? AND year BETWEEN ? AND ? AND {col.replace('offense', 'coalesce(offense, false)')} "
+                               "GROUP BY year ORDER BY year", [ds, c, years[0], years[-1]]).df()
+        lo, hi = store.con.execute("SELECT min(year), max(year) FROM alliances WHERE dataset = ?", [ds]).fetchone()
+        if lo is None or years[0] < lo or years[-1] > hi:
+            continue
+        got = dict(zip(df.year, df.partners))
+        parts = [(y, float(got.get(y, 0))) for y in years]
+        value, how = _mean(parts, "partners")
+        ev.append(Evidence("alliances_atop_cow", f"{c}'s {'defence ' if col == 'defense' else ''}pledge partners ({ds.upper()})",
+                           value, _span(years), _rows(df), f"{how}: distinct partners with {col} in {ds} ("
+                           + "; ".join(f"{y}: {int(v)}" for y, v in parts) + ")"))
+    return Measured(ev, "" if ev else f"no alliance data for {c} in {_span(years)} ({_coverage(store, 'alliances')})")
+
+
+def check_mid_count(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Distinct militarised disputes of the pair in the years, in each MID dataset covering them."""
+    a, b = states[:2]
+    ev = []
+    for ds in ("gml", "cow"):
+        lo, hi = store.con.execute("SELECT min(year), max(year) FROM mid_dyad_years WHERE dataset = ?", [ds]).fetchone()
+        if lo is None or years[0] < lo or years[-1] > hi:
+            continue
+        df = store.con.execute("SELECT dispnum, min(year) AS first_year, max(year) AS last_year, max(hostlev_a) AS hostlev "
+                               "FROM mid_dyad_years WHERE dataset = ? AND a = ? AND b = ? AND year BETWEEN ? AND ? "
+                               "GROUP BY dispnum ORDER BY first_year", [ds, a, b, years[0], years[-1]]).df()
+        ev.append(Evidence("mids_cow_gml", f"{a}-{b} disputes ({ds.upper()})", float(len(df)), _span(years), _rows(df),
+                           f"distinct dispnum with {a} and {b} on opposite sides in {_span(years)}: {len(df)}"))
+    return Measured(ev, "" if ev else f"no MID dataset covers {_span(years)} ({_coverage(store, 'mid_dyad_years')})")
+
+
+def check_mid_year(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Year of the pair's armed clashes: the militarised dispute year with use of force (hostility level 4-5)
+    nearest the stated year, in each MID dataset."""
+    a, b = states[:2]
+    y = int(claim.value or years[0])
+    ev = []
+    for ds in ("gml", "cow"):
+        df = store.con.execute("SELECT dispnum, year, hostlev_a, hostlev_b, fatality_a, fatality_b FROM mid_dyad_years "
+                               "WHERE dataset = ? AND a = ? AND b = ? AND greatest(hostlev_a, hostlev_b) >= 4 "
+                               "AND year BETWEEN ? AND ? ORDER BY year", [ds, a, b, y - 5, y + 5]).df()
+        if df.empty:
+            continue
+        near = int(df.year.iloc[(df.year - y).abs().argmin()])
+        ev.append(Evidence("mids_cow_gml", f"{a}-{b} uses of force ({ds.upper()})", float(near), str(near), _rows(df),
+                           f"dispute years of {a} and {b} with hostility level 4-5 within 5 years of {y}: "
+                           + ", ".join(str(v) for v in sorted(set(df.year))) + f"; nearest {near}"))
+    return Measured(ev, "" if ev else f"no militarised dispute with use of force between {a} and {b} near {y} "
+                                      f"({_coverage(store, 'mid_dyad_years')})")
+
+
+def _democracy(col: str, label: str):
+    def check(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+        ev = _series(store, "democracy", col, 1.0, label, "", claim, states, years, "democracy_vdem_polity_uds")
+        return Measured(ev, "" if ev else f"no {label} for {states[0]} in {_span(years)} ({_coverage(store, 'democracy')}; "
+                                          "Polity V ends in 2018)")
+    check.__doc__ = f"{label} (``democracy.{col}``)."
+    return check
+
+
+check_polity = _democracy("polity2", "Polity2 score")
+check_polyarchy = _democracy("v2x_polyarchy", "V-Dem electoral democracy index")
+
+
+def check_igo_memberships(store: Store, claim: Claim, states: list[str], years: list[int]) -> Measured:
+    """Joint full memberships of two states when the sentence says both/shared/joint, else one state's count."""
+    joint = len(states) >= 2 and bool(re.search(r"\b(both|shared?|joint(ly)?|common|together)\b", claim.sentence, re.I))
+    if joint:
+        lo, hi = sorted(states[:2])
+        df = store.con.execute("SELECT * FROM igo_dyad_years WHERE a = ? AND b = ? AND year BETWEEN ? AND ? ORDER BY year",
+                               [lo, hi, years[0], years[-1]]).df()
+        col, what = "joint_full", f"IGOs {lo} and {hi} are both full members of"
+    else:
+        df = _national(store, "igo_state_years", "n_full", states[0], years)
+        col, what = "n_full", f"IGOs {states[0]} is a full member of"
+    if len(df) != len(years):
+        return Measured([], f"no IGO memberships for {'-'.join(states[:2] if joint else states[:1])} in {_span(years)} "
+                            f"({_coverage(store, 'igo_state_years')})")
+    value, how = _mean([(int(y), float(v)) for y, v in zip(df.year, df[col])], col)
+    return Measured([Evidence("cow_igo", what, value, _span(years), _rows(df), f"{how} ("
+                              + "; ".join(f"{y}: {int(v)}" for y, v in zip(df.year, df[col])) + ")")])
+
+
 #: check name (vocabulary ``check``) -> (function, number of states it needs (ratios need 2 everywhere))
 CHECKS: dict[str, tuple[Callable[..., Measured], int]] = {
     "bilateral_trade": (check_bilateral_trade, 2),
@@ -317,6 +557,23 @@ CHECKS: dict[str, tuple[Callable[..., Measured], int]] = {
     "gdp": (check_gdp, 1),
     "population": (check_population, 1),
     "military_personnel": (check_military_personnel, 1),
+    "milex_share_gdp": (check_milex_share_gdp, 1),
+    "trade_dependence": (check_trade_dependence, 2),
+    "unga_s": (check_unga_s, 2),
+    "unga_pi": (check_unga_pi, 2),
+    "ideal_point": (check_ideal_point, 1),
+    "ideal_point_distance": (check_ideal_point_distance, 2),
+    "iron_steel": (check_iron_steel, 1),
+    "energy_consumption": (check_energy_consumption, 1),
+    "urban_population": (check_urban_population, 1),
+    "arms_transfers": (check_arms_transfers, 2),
+    "alliance_start": (check_alliance_start, 2),
+    "alliance_partners": (check_alliance_partners, 1),
+    "mid_count": (check_mid_count, 2),
+    "mid_year": (check_mid_year, 2),
+    "polity": (check_polity, 1),
+    "polyarchy": (check_polyarchy, 1),
+    "igo_memberships": (check_igo_memberships, 1),
 }
 
 
@@ -336,6 +593,38 @@ def load_facts(store: Store | None) -> tuple[pd.DataFrame, str]:
     df["number"] = pd.to_numeric(df.value.str.replace(",", "", regex=False), errors="coerce")
     df["source"] = "curated_facts"
     return df, "packaged facts.csv (run 'dyadic ingest curated_facts' to use the store's copy)"
+
+
+REPORTED_SCALES = {"bn USD": 1e9, "USD bn": 1e9, "percent": 1.0}
+
+
+def load_reported(store: Store | None) -> pd.DataFrame:
+    """Press-reported figures (``reported_figures``), when ingested; empty otherwise."""
+    if store is None or not store.has_table("reported_figures"):
+        return pd.DataFrame()
+    return store.con.execute("SELECT * FROM reported_figures").df()
+
+
+def match_reported(reported: pd.DataFrame, indicators: tuple[str, ...], states: list[str],
+                   period: str | None) -> list[Evidence]:
+    """Press-reported figures for the same indicator, pair and period: evidence "as reported by", not measured."""
+    if reported.empty or not indicators or period is None:
+        return []
+    hit = reported[reported.indicator.isin(indicators) & (reported.period.astype(str) == period)]
+    out = []
+    for r in hit.itertuples():
+        if sorted(r.states) != sorted(states[:2]):
+            continue
+        scale = REPORTED_SCALES.get(str(r.unit))
+        if scale is None:
+            continue  # tonnes and other units no measure states
+        out.append(Evidence("press_reported_figures_china_russia",
+                            f"as reported by {r.publisher} ({r.primary_source})", float(r.value) * scale, str(r.period),
+                            [{"figure_id": r.figure_id, "indicator": r.indicator, "period": r.period, "value": r.value,
+                              "unit": r.unit, "publisher": r.publisher, "page_url": r.page_url}],
+                            "a figure printed by a news page and attributed to an official body; not a measurement",
+                            fact=True))
+    return out
 
 
 def match_facts(facts: pd.DataFrame, metrics: tuple[str, ...], states: list[str], period: str | None,

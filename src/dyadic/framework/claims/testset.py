@@ -10,7 +10,9 @@ from importlib import resources
 from dyadic.framework.claims.check import check_text
 from dyadic.store import Store
 
-TESTSET_SOURCES = ["country_codes", "cow_trade", "imf_dots_all_reporters_1960_2020", "cow_nmc", "sipri_milex", "wb_gdp"]
+TESTSET_SOURCES = ["country_codes", "cow_trade", "imf_dots_all_reporters_1960_2020", "cow_nmc", "sipri_milex", "wb_gdp",
+                   "unvotes_voeten_2019", "unga_ideal_points_voeten", "sipri_arms_transfers", "alliances_atop_cow",
+                   "alliances_atop_levels", "mids_cow_gml", "democracy_vdem_polity_uds", "cow_igo"]
 
 
 def load(split: str | None = None) -> list[dict]:
@@ -33,7 +35,9 @@ class Score:
 def score(store: Store, rows: list[dict]) -> Score:
     s = Score()
     for r in rows:
-        vs = [v for v in check_text(r["statement"], store, fmt="text").verdicts if v.claim.kind != "date"]
+        # a bare date is a statement only when a measure dates it (an alliance's start), not when it is a period
+        vs = [v for v in check_text(r["statement"], store, fmt="text").verdicts
+              if v.claim.kind != "date" or v.verdict not in ("not checkable", "no data")]
         got = vs[0].verdict if len(vs) == 1 else "not checkable" if all(v.verdict == "not checkable" for v in vs) else "several"
         if r["truth"] == "not_checkable":
             s.not_checkable_total += 1

@@ -62,11 +62,15 @@ class Verdict:
                 "evidence": [e.to_dict() for e in self.evidence]}
 
 
-def tolerance_text(kind: str) -> str:
-    rule, tol = TOLERANCES.get(kind, ("rel", 0.10))
-    if kind == "growth_rate":
+def tolerance_text(kind: str, tolerance: tuple[str, float] | None = None) -> str:
+    """The tolerance applied, in words (the measure's own when it declares one)."""
+    rule, tol = tolerance or TOLERANCES.get(kind, ("rel", 0.10))
+    if kind == "growth_rate" and tolerance is None:
         return "±3 percentage points or ±10% of the stated rate, whichever is larger"
-    return {"rel": f"±{tol:.0%} relative", "abs": f"±{tol:g} percentage points", "exact": "exact"}[rule]
+    if rule == "abs" and kind not in ("share", "percentage"):
+        return f"±{tol:g} (absolute, in the measure's units)"
+    return {"rel": f"±{tol:.0%} relative" if tol else "exact", "abs": f"±{tol:g} percentage points",
+            "exact": "exact"}[rule]
 
 
 #: slack on the stated side of an inclusive bound ('at least 50': 49.9 rounds to it), as a share of the
@@ -126,7 +130,8 @@ def judge_level(claim: Claim, evidence: list[Evidence], kind: str | None = None,
     else:
         verdict = "holds" if hit else "off"
         err = f", relative error {rel:+.1%}" if rel is not None else ""
-        what = "a curated fact (quoted, not measured) says" if e.fact else "measured"
+        what = (f"{e.view}, not measured," if e.source.startswith("press_reported") else
+                "a curated fact (quoted, not measured) says" if e.fact else "measured")
         side = {">": "more than", "<": "less than", ">=": "at least", "<=": "at most"}.get(claim.bound)
         if claim.bound == "between" and claim.value_hi is not None:
             side = f"between {_show(stated, claim.unit)} and"
@@ -135,7 +140,7 @@ def judge_level(claim: Claim, evidence: list[Evidence], kind: str | None = None,
         reason = f"{what} {shown} ({e.source}, {e.view}, {e.period}){err}{stated_as}"
     if agree:
         reason += f"; {agree}"
-    return Verdict(claim, verdict, reason, e.value, rel, tolerance_text(kind), evidence)
+    return Verdict(claim, verdict, reason, e.value, rel, tolerance_text(kind, tolerance), evidence)
 
 
 def _show(v: float, unit: str) -> str:
@@ -147,4 +152,8 @@ def _show(v: float, unit: str) -> str:
         return f"{v:.2f}x"
     if unit == "rank":
         return f"rank {v:.0f}"
+    if unit == "date":
+        return f"{v:.0f}"
+    if unit == "TIV":
+        return f"{v / 1e6:,.0f} million TIV"
     return f"{v:,.4g}"

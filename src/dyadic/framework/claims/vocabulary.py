@@ -33,6 +33,9 @@ class Measure:
     facts: tuple[str, ...] = ()
     settle: str = ""
     tolerance: tuple[str, float] | None = None  # overrides the kind's tolerance (verdict.TOLERANCES)
+    span: str = ""  # "sum": a count over 'between Y1 and Y2' is the total over those years (events, disputes)
+    unit: str = ""  # the unit the measure is stated in, when it has one (TIV, index points)
+    reported: tuple[str, ...] = ()  # press-reported indicators (reported_figures) stating it: shown "as reported"
 
 
 @dataclass
@@ -63,7 +66,8 @@ class Vocabulary:
                     id=m["id"], label=m["label"], kinds=tuple(m["kinds"]),
                     patterns=tuple(re.compile(p, re.I) for p in m["patterns"]), check=m.get("check", ""),
                     sources=tuple(m.get("sources", ())), facts=tuple(m.get("facts", [m["id"]])),
-                    settle=m.get("settle", ""),
+                    settle=m.get("settle", ""), span=m.get("span", ""), unit=m.get("unit", ""),
+                    reported=tuple(m.get("reported", ())),
                     tolerance=(str(m["tolerance"][0]), float(m["tolerance"][1])) if "tolerance" in m else None))
             except (KeyError, re.error) as exc:
                 raise DyadicError(f"{path}: measure #{i + 1} is malformed ({exc!r})") from exc
@@ -116,7 +120,8 @@ class Vocabulary:
                     continue
                 for p in m.patterns:
                     for hit in p.finditer(c.sentence):
-                        d = min(abs(hit.start() - rel), abs(hit.end() - rel))
+                        # a pattern spanning the figure ('trade ... 11% of Kazakhstan's GDP') is the closest
+                        d = 0 if hit.start() <= rel < hit.end() else min(abs(hit.start() - rel), abs(hit.end() - rel))
                         if best is None or (d, order) < best[:2]:
                             best = (d, order, m, p.pattern)
             if best:
