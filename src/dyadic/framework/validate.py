@@ -8,7 +8,7 @@ the public framework function of its question:
 - ``triangle``: :func:`dyadic.framework.triangle.triangle` (signs of the three ties in the year);
 - ``shocks``: :func:`dyadic.framework.shocks.event_study` on the case's indicator at its date;
 - ``drivers``: :meth:`DriverScores.score_of` of two pairs on one driver in one year (an ordering);
-- ``futures``: :func:`dyadic.framework.futures.futures` (P(degradation) at the case's horizon).
+- ``futures``: :func:`dyadic.framework.futures.futures` (P(degradation) + P(conflict), the worsening scenarios, at the case's horizon).
 
 Every case ends in one of four outcomes: ``right``; ``opposite`` (the produced answer is the contrary of the
 truth: alliance where rivalry is true, closer where apart is true, the sign-dual triangle); ``wrong`` (any
@@ -62,8 +62,8 @@ NATURE_OPPOSITE: dict[str, set[str]] = {
     "not-alliance": {"alliance"},
 }
 
-# Futures: P(degradation) at the horizon, binned. Stable allies should not be likely to degrade; a pair at
-# war cannot have about no chance of it.
+# Futures: P(degradation) + P(conflict) (the worsening scenarios) at the horizon, binned. Stable allies
+# should not be likely to worsen; a pair at war cannot have about no chance of it.
 FUTURES_BINS = ((0.05, "low"), (0.25, "moderate"), (float("inf"), "high"))
 FUTURES_CLASSES = {"continuity": ({"low", "moderate"}, {"high"}),
                    "degradation-possible": ({"moderate", "high"}, {"low"})}
@@ -324,11 +324,15 @@ class _Runner:
         res = futures(self.store, r.a, r.b, horizons=(hz,), n_paths=FUTURES_PATHS, n_boot=200, seed=0,
                       hist=self._hist)
         p = res.probabilities.set_index("scenario").p
-        got = futures_bin(float(p["degradation"]))
+        # The scenarios are exclusive with conflict first (scenarios.toml), so a pair at war has its worsening
+        # paths in conflict, not degradation: a case of "degradation possible" is judged on the two together.
+        worse = float(p["degradation"]) + float(p.get("conflict", 0.0))
+        got = futures_bin(worse)
         ok, opp = FUTURES_CLASSES[r.expected]
         out = "right" if got in ok else "opposite" if got in opp else "wrong"
         ev = (f"{hz}y as of {res.state['pct'][1]}: P(continuity) {p['continuity']:.3f}, "
-              f"P(alliance) {p['alliance']:.3f}, P(degradation) {p['degradation']:.3f}")
+              f"P(alliance) {p['alliance']:.3f}, P(degradation) {p['degradation']:.3f}, "
+              f"P(conflict) {p.get('conflict', float('nan')):.3f}; worsening {worse:.3f}")
         return Score(got, out, ev)
 
     def score(self, r) -> Score:
