@@ -30,17 +30,49 @@ def source_dir(name: str) -> Path:
     return Path(root) / name
 
 
+class _Template:
+    """One store per test run into which each staged source is ingested once, by the real ingest path, the
+    first time a test asks for it. A test's store is a new file holding copies of exactly the sources it names
+    (:meth:`Store.copy_sources`), so tests stay independent of each other and of their order, and the suite
+    does not parse the same files a dozen times."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.summaries: dict = {}
+
+    def ensure(self, tmp_path_factory, names: list[str]) -> Path:
+        if self.settings is None:
+            self.settings = data_settings(tmp_path_factory.mktemp("template"))
+        todo = [n for n in names if n not in self.summaries]
+        if todo:
+            st = Store.open(self.settings.store_path)
+            try:
+                self.summaries.update({s.source: s for s in ingest(st, self.settings, todo)})
+            finally:
+                st.close()
+        return self.settings.store_path
+
+
+TEMPLATE = _Template()
+
+
 def staged_store(tmp_path_factory, label: str, sources: list[str]) -> Store:
     """A new store holding the named staged sources (fails naming any that is missing); ``summaries`` holds
     each source's ingest summary. The caller closes it."""
     from dyadic.sources import SOURCES, Source
+    from dyadic.store import ingest_order
 
     for name in sources:
         if SOURCES[name].locate is Source.locate:  # curated tables ship with the package: nothing staged
             source_dir(name)
+    names = ingest_order(sources)
+    if any(SOURCES[n].needs_registry for n in names) and "country_codes" not in names:
+        names = ["country_codes", *names]  # as ingest() adds it
+    template = TEMPLATE.ensure(tmp_path_factory, names)
     settings = data_settings(tmp_path_factory.mktemp(label))
     st = Store.open(settings.store_path)
-    st.summaries = {s.source: s for s in ingest(st, settings, sources)}
+    st.copy_sources(template, names)
+    st.summaries = {n: TEMPLATE.summaries[n] for n in names}
     return st
 
 

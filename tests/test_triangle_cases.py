@@ -72,8 +72,9 @@ def test_1972_85_the_sino_soviet_split_shows(cold_war):
 
 @pytest.mark.xfail(strict=True, reason="Dittmer's 1970s romantic triangle rests on US-Soviet détente; the data "
                    "record a Thompson–Dreyer US–Soviet rivalry (1945–89) and a dispute in 9 of the 11 years, so "
-                   "no amity-minus-enmity rule makes RUS–USA positive. The rule reports 'indeterminate' "
-                   "(CHN–USA neutral: no rivalry after 1972, no pledge, votes far apart) instead.")
+                   "no amity-minus-enmity rule makes RUS–USA positive. The rule reports a unit veto (US–China "
+                   "disputes in the window), then 'indeterminate' (CHN–USA neutral), then from 1984 a "
+                   "Sino-American marriage against Moscow (US arms deliveries).")
 def test_1975_85_romantic_triangle_with_the_usa_as_pivot(cold_war):
     yrs = cold_war.years[cold_war.years.year.between(1975, 1985)]
     assert (yrs.configuration == "romantic triangle").all() and (yrs.position_USA == "pivot").all()

@@ -210,6 +210,36 @@ class Store:
         if self._memo is not None:
             self._memo_call.cache_clear()  # results computed before the write may no longer hold
 
+    @staticmethod
+    def _declare(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+        """Create the source's types and tables where missing and empty its rows (inside a transaction)."""
+        for stmt in source.types:
+            tname = re.match(r"CREATE TYPE (\w+)", stmt).group(1)
+            if not con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name = ?", [tname]).fetchone()[0]:
+                con.execute(stmt)
+        for tname, ddl in source.schema.items():
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{tname}" ({ddl})')
+            con.execute(f'DELETE FROM "{tname}" WHERE source = ?', [source.name])
+
+    def copy_sources(self, other: Path, names: Iterable[str]) -> None:
+        """Copy what another store holds from the named sources (their rows and provenance) into this one,
+        in one transaction: the same tables an ingest would write, without reading the files again (the test
+        suite's stores are built this way from one store per run)."""
+        path = str(other).replace("'", "''")  # ATTACH takes no parameters
+        self.con.execute(f"ATTACH '{path}' AS other (READ_ONLY)")
+        try:
+            with self.transaction() as con:
+                for name in names:
+                    source = SOURCES[name]()
+                    self._declare(con, source)
+                    for tname in source.schema:
+                        con.execute(f'INSERT INTO "{tname}" BY NAME SELECT * FROM other."{tname}" WHERE source = ?',
+                                    [name])
+                    con.execute("DELETE FROM sources WHERE name = ?", [name])
+                    con.execute("INSERT INTO sources BY NAME SELECT * FROM other.sources WHERE name = ?", [name])
+        finally:
+            self.con.execute("DETACH other")
+
     def recorded_sha(self, name: str) -> str | None:
         row = self.con.execute("SELECT sha256 FROM sources WHERE name = ?", [name]).fetchone()
         return row[0] if row else None
@@ -238,13 +268,7 @@ class Store:
             Rows written.
         """
         with self.transaction() as con:
-            for stmt in source.types:
-                tname = re.match(r"CREATE TYPE (\w+)", stmt).group(1)
-                if not con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name = ?", [tname]).fetchone()[0]:
-                    con.execute(stmt)
-            for tname, ddl in source.schema.items():
-                con.execute(f'CREATE TABLE IF NOT EXISTS "{tname}" ({ddl})')
-                con.execute(f'DELETE FROM "{tname}" WHERE source = ?', [source.name])
+            self._declare(con, source)
             result = read(con)
             unexpected = (set(result.tables) | set(result.written)) - set(source.schema)
             if unexpected:
