@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -23,6 +25,9 @@ def update(
     since: Annotated[Optional[str], typer.Option("--since", help="YYYY-MM-DD: skip releases dated before it; "
                                                  "for gdelt_events, the first day to fetch when the store has "
                                                  "none.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="For undl_export: the voting records you "
+                                                 "exported from the UN Digital Library (MARCXML or its "
+                                                 "voting-data CSV).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for a server.")] = 60.0,
     retries: Annotated[int, typer.Option(help="Retries on a timeout, 429 or 5xx answer.")] = 4,
     store: StoreOpt = None,
@@ -36,6 +41,10 @@ def update(
     from dyadic.store import Store
 
     args.choices(sources or [], UPDATERS, "sources with a live updater")  # before the store is opened
+    # --file goes to the one updater that reads a user's file; naming it is what asks for that file.
+    takes_file = [n for n in sources or [] if "file" in inspect.signature(UPDATERS[n]).parameters]
+    if file is not None and not takes_file:
+        raise DyadicError("--file is for a source read from your own export: dyadic update undl_export --file PATH")
     try:
         start = date.fromisoformat(since) if since else None
     except ValueError:
@@ -50,7 +59,9 @@ def update(
             progress() as bar:
         # Without names: every updater, but GDELT only for a store that already holds it (a first GDELT
         # update is a choice of start date: 'dyadic update gdelt_events --since DATE').
-        names = sources or [n for n in UPDATERS if not getattr(UPDATERS[n], "incremental", False) or st.has_source(n)]
+        # Sources that need the user's file or key (undl_export, un_comtrade_export) only when named.
+        names = sources or [n for n in UPDATERS if not getattr(UPDATERS[n], "on_request", False)
+                            and (not getattr(UPDATERS[n], "incremental", False) or st.has_source(n))]
         task = bar.add_task("update", total=len(names))
 
         def on_bytes(url: str, got: int, total: int | None) -> None:
@@ -60,8 +71,10 @@ def update(
         client.on_bytes = on_bytes
         for name in names:
             bar.update(task, description=f"update {name}: asking the publisher")
+            updater = UPDATERS[name](file=file) if name in takes_file else None
             try:
-                s = update_source(st, name, client, settings.cache_dir, force=force, check=check, since=start)
+                s = update_source(st, name, client, settings.cache_dir, force=force, check=check, since=start,
+                                  updater=updater)
             except DyadicError as exc:  # name it, leave that source as it was, go on with the rest
                 failed.append(name)
                 t.add_row(name, "[red]failed[/]", "", "", "", "", str(exc))

@@ -344,7 +344,7 @@ def recorded_release(store: "Store", name: str) -> str | None:
 
 
 def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path, force: bool = False,
-                  check: bool = False, since: date | None = None) -> UpdateSummary:
+                  check: bool = False, since: date | None = None, updater: Any = None) -> UpdateSummary:
     """Resolve ``name``'s current release and, unless the store holds it, fetch and ingest it.
 
     The files are fetched into a staging folder and checked before the store is touched; the store is
@@ -360,6 +360,7 @@ def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path
         check: only report whether the publisher has a release the store does not hold.
         since: a release dated before this is not fetched (status ``older``); for an incremental source
             (GDELT) the first date to fetch when the store holds none of it.
+        updater: the updater to use, already given what it needs (a user's file); default ``UPDATERS[name]()``.
     """
     from dyadic.sources import SOURCES
     from dyadic.sources.updaters import UPDATERS
@@ -367,7 +368,7 @@ def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path
 
     if name not in UPDATERS:
         raise UpdateError(f"{name}: no live updater (sources with one: {', '.join(UPDATERS)}).")
-    updater = UPDATERS[name]()
+    updater = UPDATERS[name]() if updater is None else updater
     # An updater may serve a connector that `dyadic ingest --all` does not list (user-download readers).
     cls = getattr(updater, "connector", None) or SOURCES[name]
     if cls.needs_registry and not check:

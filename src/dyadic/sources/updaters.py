@@ -12,6 +12,10 @@
   REST API (:mod:`~dyadic.sources.updaters_vdem`).
 - ``gdelt_events``: GDELT 2.0 exports newer than the store's, from lastupdate.txt / masterfilelist.txt
   (:mod:`~dyadic.sources.updaters_gdelt`).
+- ``un_comtrade_export``: UN Comtrade annual goods trade through ``comtradeapicall``, with the user's key
+  (:mod:`~dyadic.sources.updaters_comtrade`).
+- ``undl_export``: UN Digital Library voting records from a file the user exported, ``--file PATH`` (no
+  network: :mod:`~dyadic.sources.undl_export`).
 
 ``UPDATERS`` maps source name -> updater class. See docs/update.md.
 """
@@ -203,6 +207,8 @@ def partial_year_notes(rows: list[tuple[str, str, int, str]], share: float) -> l
 
 
 # The other publishers' updaters live in their own modules; they import the helpers above.
+from dyadic.sources.undl_export import UndlExportFile  # noqa: E402
+from dyadic.sources.updaters_comtrade import ComtradeApi  # noqa: E402
 from dyadic.sources.updaters_gdelt import GdeltEventsIncremental  # noqa: E402
 from dyadic.sources.updaters_imf import ImfImtsApi  # noqa: E402
 from dyadic.sources.updaters_sipri import SipriMilexWorkbook, SipriTradeRegister  # noqa: E402
@@ -210,4 +216,4 @@ from dyadic.sources.updaters_vdem import IsardDemocracy  # noqa: E402
 
 UPDATERS: dict[str, type] = {u.source: u for u in (DataverseIdealPoints, WorldBankGdpApi, ImfImtsApi,
                                                    SipriMilexWorkbook, SipriTradeRegister, IsardDemocracy,
-                                                   GdeltEventsIncremental)}
+                                                   GdeltEventsIncremental, ComtradeApi, UndlExportFile)}
