@@ -188,3 +188,15 @@ def test_cli_update_with_file(store, tmp_path, monkeypatch):
 def test_errors_are_dyadic_errors():
     # the CLI names a failing source and goes on only for DyadicError: both failure kinds must be one
     assert issubclass(SourceFormatError, DyadicError) and issubclass(UpdateError, DyadicError)
+
+
+def test_unga_indicators_read_the_export(store, tmp_path):
+    """VoteSelection(source='export') reads the user's export alone: agreement of the pairs it covers."""
+    from dyadic.indicators.unga import VoteSelection, load_votes, pair_series
+
+    update(store, REC / "votes_export.xml", tmp_path)
+    sel = VoteSelection(source="export")
+    votes = load_votes(store, sel)
+    assert set(votes.year) == {1962, 2014, 2022}  # the GA records of the export; the SC one is not GA
+    s = pair_series(store, "CHN", "RUS", sel)
+    assert len(s) and s["n"].min() >= 1 and s["agree"].between(0, 1).all()

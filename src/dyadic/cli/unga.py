@@ -17,7 +17,7 @@ def unga(
     b: Annotated[str, typer.Argument(help="Second state.")],
     from_: Annotated[Optional[int], typer.Option("--from", help="First year.")] = None,
     to: Annotated[Optional[int], typer.Option("--to", help="Last year.")] = None,
-    source: Annotated[str, typer.Option(help="auto, voeten or undl.")] = "auto",
+    source: Annotated[str, typer.Option(help="auto, voeten, undl or export (your UN Digital Library export).")] = "auto",
     body: Annotated[str, typer.Option(help="GA or SC.")] = "GA",
     issue: Annotated[Optional[list[str]], typer.Option(help="Voeten issue code (me, nu, di, hr, co, ec); repeatable.")] = None,
     important: Annotated[bool, typer.Option(help="Only important votes (Voeten).")] = False,

@@ -38,6 +38,8 @@ from dyadic.store import Store
 
 VOETEN = "unvotes_voeten_2019"
 UNDL = "unga_unsc_votes_undl_scrape"
+#: the user's own UN Digital Library export (``dyadic update undl_export --file PATH``), same record ids.
+EXPORT = "undl_export"
 SPLICE_YEAR = 2020  # first year taken from the UN Digital Library under source="auto"
 INDICATORS = ("agree", "s", "pi")
 VOTE_INT = {"yes": 1, "abstain": 2, "no": 3, "absent": 4}
@@ -49,7 +51,8 @@ class VoteSelection:
 
     Args:
         source: ``voeten`` (1946-2019, includes amendment and paragraph votes), ``undl`` (adopted resolutions,
-            1946-2025), or ``auto`` (Voeten to 2019, UN Digital Library from 2020).
+            1946-2025), ``export`` (the user's own UN Digital Library export, as far as it reaches), or ``auto``
+            (Voeten to 2019, UN Digital Library from 2020).
         body: ``GA`` or ``SC`` (the Security Council exists only in the UN Digital Library source).
         issues: Voeten issue codes to keep (``me``, ``nu``, ``di``, ``hr``, ``co``, ``ec``); Voeten only.
         important: keep only votes the US State Department classed as important (Voeten only).
@@ -58,7 +61,7 @@ class VoteSelection:
         absent: ``exclude`` or ``abstain`` (see the module docs).
     """
 
-    source: Literal["auto", "voeten", "undl"] = "auto"
+    source: Literal["auto", "voeten", "undl", "export"] = "auto"
     body: Literal["GA", "SC"] = "GA"
     issues: tuple[str, ...] = ()
     important: bool = False
@@ -68,8 +71,8 @@ class VoteSelection:
     absent: Literal["exclude", "abstain"] = "exclude"
 
     def __post_init__(self):
-        if self.source not in ("auto", "voeten", "undl"):
-            raise RequestError(f"source must be auto, voeten or undl, not '{self.source}'")
+        if self.source not in ("auto", "voeten", "undl", "export"):
+            raise RequestError(f"source must be auto, voeten, undl or export, not '{self.source}'")
         if self.body not in ("GA", "SC"):
             raise RequestError(f"body must be GA or SC, not '{self.body}'")
         if self.absent not in ("exclude", "abstain"):
@@ -79,7 +82,7 @@ class VoteSelection:
             raise RequestError(f"unknown issue code(s) {sorted(bad)}; use me, nu, di, hr, co, ec")
         if self.start is not None and self.end is not None and self.start > self.end:
             raise RequestError(f"start year {self.start} is after end year {self.end}")
-        if (self.issues or self.important) and self.source == "undl":
+        if (self.issues or self.important) and self.source in ("undl", "export"):
             raise RequestError("issue and importance codes exist only in the Voeten source (source=voeten)")
         if self.body == "SC" and self.source == "voeten":
             raise RequestError("the Voeten source has General Assembly votes only; use source=undl for SC")
@@ -88,6 +91,8 @@ class VoteSelection:
         """(source, first year, last year) pieces this selection reads."""
         if self.source == "voeten":
             return [(VOETEN, self.start, self.end)]
+        if self.source == "export":
+            return [(EXPORT, self.start, self.end)]
         if self.source == "undl" or self.body == "SC":
             return [(UNDL, self.start, self.end)]
         pieces = []
