@@ -70,6 +70,28 @@ def _ints(df: pd.DataFrame, col: str, path: Path, blank_ok: bool = False) -> pd.
     return v.astype("Int16")
 
 
+def _spell(raw: pd.DataFrame, out: pd.DataFrame, path: Path, start: tuple[str, str, str, str],
+           stop: tuple[str, str, str, str], what: str) -> pd.Series:
+    """Parse a spell's start and stop dates into ``out`` (``<start>_year`` ... ``<stop>_day``), checked: a stop
+    year of 0 exactly when the row is in force at the data's end (``ineffect``), years in 1815-2018, no stop
+    before the start. ``start``/``stop``: our prefix and the year, month and day columns. Returns ``ineffect``."""
+    in_effect = checked_flags(raw, "ineffect", path)
+    (ours0, y0, m0, d0), (ours1, y1, m1, d1) = start, stop
+    odd = ((checked_ints(raw, y1, path) == 0) != in_effect).to_numpy()
+    if odd.any():
+        raise _bad_row(path, y1, raw, odd, f"disagrees with 'ineffect' ({y1} 0 means in force)")
+    for part, col in (("year", y0), ("month", m0), ("day", d0)):
+        out[f"{ours0}_{part}"] = _ints(raw, col, path, blank_ok=col != y0).astype("Int16")
+    for part, col in (("year", y1), ("month", m1), ("day", d1)):
+        out[f"{ours1}_{part}"] = _date_part(_ints(raw, col, path, blank_ok=col != y1), in_effect)
+    _check_range(raw, y0, out[f"{ours0}_year"], 1815, 2018, path)
+    _check_range(raw, y1, out[f"{ours1}_year"], 1815, 2018, path)
+    early = (out[f"{ours1}_year"].notna() & (out[f"{ours1}_year"] < out[f"{ours0}_year"])).to_numpy(dtype=bool)
+    if early.any():
+        raise _bad_row(path, y1, raw, early, f"is before the {what}")
+    return in_effect
+
+
 def _date_part(v: pd.Series, ongoing: pd.Series) -> pd.Series:
     """ATOP's 0 for "still in force" as missing (never year 0)."""
     return v.astype("Int16").mask(ongoing)
@@ -146,22 +168,9 @@ class AtopLevels(Source):
         dup = out.atopid.duplicated().to_numpy()
         if dup.any():
             raise _bad_row(path, "atopid", raw, dup, "appears twice (one row per alliance expected)")
-        in_effect = checked_flags(raw, "ineffect", path)
-        end_year = checked_ints(raw, "endyr", path)
         # the codebook: end date 0 exactly when the alliance is in force on 2018-12-31
-        odd = ((end_year == 0) != in_effect).to_numpy()
-        if odd.any():
-            raise _bad_row(path, "endyr", raw, odd, "disagrees with 'ineffect' (end year 0 means in force)")
-        for ours, theirs in (("begin_year", "begyr"), ("begin_month", "begmo"), ("begin_day", "begday")):
-            out[ours] = _ints(raw, theirs, path, blank_ok=theirs != "begyr").astype("Int16")
-        for ours, theirs in (("end_year", "endyr"), ("end_month", "endmo"), ("end_day", "endday")):
-            out[ours] = _date_part(_ints(raw, theirs, path, blank_ok=theirs != "endyr"), in_effect)
-        _check_range(raw, "begyr", out.begin_year, 1815, 2018, path)
-        _check_range(raw, "endyr", out.end_year, 1815, 2018, path)
-        early = (out.end_year.notna() & (out.end_year < out.begin_year)).to_numpy(dtype=bool)
-        if early.any():
-            raise _bad_row(path, "endyr", raw, early, "is before the alliance's begin year")
-        out["in_effect"] = in_effect
+        out["in_effect"] = _spell(raw, out, path, ("begin", "begyr", "begmo", "begday"),
+                                  ("end", "endyr", "endmo", "endday"), "alliance's begin year")
         out["bilateral"] = checked_flags(raw, "bilat", path)
         out["phases"] = checked_ints(raw, "maxphase", path).astype("int16")
         for ours, theirs in PLEDGE_COLUMNS.items():
@@ -180,21 +189,8 @@ class AtopLevels(Source):
         code = cow_codes(ccode.astype(str), registry) if registry is not None else pd.Series(pd.NA, index=raw.index)
         out["code"] = code.astype("string")
         unmapped = {f"member ccode {k}": n for k, n in Registry.unmapped_counts(ccode.astype(str), code).items()}
-        in_effect = checked_flags(raw, "ineffect", path)
-        exit_year = checked_ints(raw, "yrexit", path)
-        odd = ((exit_year == 0) != in_effect).to_numpy()
-        if odd.any():
-            raise _bad_row(path, "yrexit", raw, odd, "disagrees with 'ineffect' (exit year 0 means in force)")
-        for ours, theirs in (("entry_year", "yrent"), ("entry_month", "moent"), ("entry_day", "dayent")):
-            out[ours] = _ints(raw, theirs, path, blank_ok=theirs != "yrent").astype("Int16")
-        for ours, theirs in (("exit_year", "yrexit"), ("exit_month", "moexit"), ("exit_day", "dayexit")):
-            out[ours] = _date_part(_ints(raw, theirs, path, blank_ok=theirs != "yrexit"), in_effect)
-        _check_range(raw, "yrent", out.entry_year, 1815, 2018, path)
-        _check_range(raw, "yrexit", out.exit_year, 1815, 2018, path)
-        early = (out.exit_year.notna() & (out.exit_year < out.entry_year)).to_numpy(dtype=bool)
-        if early.any():
-            raise _bad_row(path, "yrexit", raw, early, "is before the member's entry year")
-        out["in_effect"] = in_effect
+        out["in_effect"] = _spell(raw, out, path, ("entry", "yrent", "moent", "dayent"),
+                                  ("exit", "yrexit", "moexit", "dayexit"), "member's entry year")
         out["bilateral"] = checked_flags(raw, "bilat", path)
         for ours, theirs in PLEDGE_COLUMNS.items():
             out[ours] = checked_flags(raw, theirs, path)
