@@ -74,3 +74,17 @@ def test_resolve_distinct(reg):
     assert reg.resolve_distinct("China", "Russia", "USA") == ("CHN", "RUS", "USA")
     with pytest.raises(RequestError, match="'CHN' and 'China' are the same state"):
         reg.resolve_distinct("CHN", "Russia", "China")
+
+
+def test_major_powers_from_the_cow_list(unga_store):
+    """COW v2016 major powers, ingested with the state list (cow_majors): spells become code-years."""
+    from dyadic.indicators.power import major_powers
+
+    mp = major_powers(unga_store)
+    years = mp.groupby("code").year.agg(["min", "max", "count"])
+    assert set(years.index) == {"USA", "GBR", "FRA", "DEU", "AUH", "ITA", "RUS", "JPN", "CHN"}
+    assert years.loc["USA", "min"] == 1898 and years.loc["CHN", "min"] == 1950 and years["max"].max() == 2016
+    # Germany's three spells: not a major power 1919-1924 and 1946-1990
+    de = set(mp.year[mp.code == "DEU"])
+    assert 1920 not in de and 1960 not in de and {1930, 1995} <= de
+    assert not mp.duplicated().any()

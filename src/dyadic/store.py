@@ -215,7 +215,9 @@ class Store:
         """Create the source's types and tables where missing and empty its rows (inside a transaction)."""
         for stmt in source.types:
             tname = re.match(r"CREATE TYPE (\w+)", stmt).group(1)
-            if not con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name = ?", [tname]).fetchone()[0]:
+            # in this database: another one attached (copy_sources) may hold a type of the same name
+            if not con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name = ? AND database_name = "
+                               "current_database()", [tname]).fetchone()[0]:
                 con.execute(stmt)
         for tname, ddl in source.schema.items():
             con.execute(f'CREATE TABLE IF NOT EXISTS "{tname}" ({ddl})')

@@ -595,7 +595,7 @@ def _graph_years(store: Store) -> tuple[int, int] | None:
 
 def _add_majors(data: pd.DataFrame, store: Store) -> tuple[pd.DataFrame, str]:
     """``major_a``, ``major_b``: 1 when the side is a COW major power that year (the list's last year carried)."""
-    from dyadic.framework.futures import major_powers  # the COW v2016 spells, or the store's table once ingested
+    from dyadic.indicators.power import major_powers
 
     mp = major_powers(store)
     last = int(mp.year.max())
@@ -617,7 +617,7 @@ def _igo_extra(store: Store, start: int, end: int, max_members: int,
                min_majors: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each state's full memberships, and each dyad's shared full memberships of great-power clubs: IGOs of at
     most ``max_members`` full members with at least ``min_majors`` COW major powers among them."""
-    from dyadic.framework.futures import major_powers
+    from dyadic.indicators.power import major_powers
 
     mp = major_powers(store)
     store.con.register("_drivers_majors", mp)
@@ -784,19 +784,3 @@ def driver_months(store: Store, a: str, b: str, config: Config | None = None) ->
     out.insert(2, "b", b)
     out["month"] = out.month.dt.strftime("%Y-%m")
     return out
-
-
-def pair_summary(scores: DriverScores, a: str, b: str, year: int | None = None) -> pd.DataFrame:
-    """A pair's drivers in one year (default: latest with any score), with what each rests on and why one is missing."""
-    year = year if year is not None else scores.year_of_latest(a, b)
-    ev = scores.evidence(a, b, year).set_index("driver") if year is not None else None
-    rows = []
-    for name, drv in scores.config.drivers.items():
-        s = scores.score_of(a, b, year, name) if year is not None else np.nan
-        rows.append({"driver": name, "label": drv.label, "year": year, "score": s,
-                     "status": "measured" if not np.isnan(s) else "not measured",
-                     "rests_on": ev.loc[name, "rests_on"] if ev is not None else "",
-                     "reference": ev.loc[name, "reference"] if ev is not None else scores.reference,
-                     "not_measured": "; ".join([*(([ev.loc[name, "not_measured"]] if ev is not None and
-                                                   ev.loc[name, "not_measured"] else [])), *drv.not_measured])})
-    return pd.DataFrame(rows)

@@ -37,6 +37,7 @@ from scipy.stats import beta as beta_dist
 from scipy.stats import norm
 
 from dyadic.errors import DyadicError, RequestError
+from dyadic.indicators.power import major_powers
 from dyadic.store import Store
 
 UN_SCENARIOS = ("continuity", "alliance", "degradation")  # the outcomes of the UN-voting reference class
@@ -45,12 +46,6 @@ CONDITIONS = {"pact_formed": "alliance", "below_top": "degradation", "stays_top"
               "militarised": "conflict"}
 NMC = "cow_nmc"
 LEVEL = 0.90  # every interval is a 90% interval
-#: COW major-power spells (COW State System Membership v2016, cow_majors: ccode, first year, last year). The
-#: country_codes connector does not ingest cow_majors yet; a ``major_powers`` table (ccode, styear, endyear)
-#: in the store, once ingested, is used instead.
-COW_MAJORS = ((2, 1898, 2016), (200, 1816, 2016), (220, 1816, 1940), (220, 1945, 2016), (255, 1816, 1918),
-              (255, 1925, 1945), (255, 1991, 2016), (300, 1816, 1918), (325, 1860, 1943), (365, 1816, 1917),
-              (365, 1922, 2016), (710, 1950, 2016), (740, 1895, 1945), (740, 1991, 2016))
 CONFLICT_DEFAULTS = {"dataset": "cow", "hostlev_min": 4, "peace_years": [10, 30], "contig_max": 4, "start": 1946,
                      "order": ["relevant", "peace", "rivalry", "allied"]}
 
@@ -385,19 +380,6 @@ def _jeffreys(x: float, n: float, deff: float) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------------------------------- conflict
-
-
-def major_powers(store: Store) -> pd.DataFrame:
-    """COW major-power years: ``code, year`` (the store's ``major_powers`` table if ingested, else
-    :data:`COW_MAJORS`, the v2016 list, mapped to the store's codes through ``state_spells``)."""
-    if store.has_table("major_powers"):
-        spells = store.con.execute("SELECT ccode, styear, endyear FROM major_powers").df().to_numpy()
-    else:
-        spells = np.array(COW_MAJORS)
-    codes = store.con.execute("SELECT DISTINCT cow, code FROM state_spells").df()
-    to_code = dict(zip(codes.cow.astype(int), codes.code))
-    rows = [(to_code[int(c)], y) for c, y0, y1 in spells if int(c) in to_code for y in range(int(y0), int(y1) + 1)]
-    return pd.DataFrame(rows, columns=["code", "year"])
 
 
 def conflict_history(store: Store, cfg: dict | None = None) -> pd.DataFrame:

