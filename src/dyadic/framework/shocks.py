@@ -727,10 +727,13 @@ def daily_graph(store: Store, a: str, b: str) -> pd.Series:
 
 def event_study(store: Store, a: str, b: str, at: str, indicators: list[str] | None = None,
                 before: int | None = None, after: int | None = None, seed: int = 0, level: float = 0.9,
-                n_boot: int = 2000) -> tuple[pd.DataFrame, list[str]]:
+                n_boot: int = 2000, inputs=None) -> tuple[pd.DataFrame, list[str]]:
     """Event study (:class:`EventStudy`) of a pair for each indicator that has data on both sides of ``at``.
 
     ``seed`` and ``n_boot`` are accepted for compatibility and unused (placebo dates, not a bootstrap).
+    ``inputs(store, a, b, indicator)`` reads an indicator's :class:`StudyInputs` (default
+    :func:`study_inputs`); a caller studying many dates of one pair passes a cached reader, since the inputs
+    do not depend on the date.
 
     Returns:
         (one row per indicator: effect, interval, verdict and its reason, comparison set, placebo band,
@@ -742,7 +745,7 @@ def event_study(store: Store, a: str, b: str, at: str, indicators: list[str] | N
     for ind in indicators or ["unga_agree", "events_month"]:
         freq, direction, label = INDICATORS.get(ind, (None, 1, ind))
         try:
-            inp = study_inputs(store, a, b, ind)
+            inp = (inputs or study_inputs)(store, a, b, ind)
             es = EventStudy(before=before, after=after, level=level, direction=direction,
                             donut=ind in WITHIN_YEAR).fit(
                 inp.series, at, freq, ind, comparison=inp.comparison, se=inp.se, comparison_se=inp.comparison_se)
