@@ -1,8 +1,11 @@
 """The non-directed all-dyad-year panel 1816-2024, built step by step: COW dyad-years, UNGA agreement, trade,
-NMC capabilities, ATOP alliances (each step runs only when its indicator and source exist).
+NMC capabilities, ATOP alliances (each step runs only when its indicator and source exist). The frame, trade,
+power and alliances are Ibis expressions run on the DuckDB engine; UNGA is NumPy (matrix products) joined by
+``panel.join``.
 
-For each step: wall time and this process's peak resident memory after it. A baseline runs in the same
-process for the join step: the straightforward pandas ``merge`` of the ATOP dyad-years onto the frame.
+For each step: wall time and this process's peak resident memory after it. Baselines run in the same
+process for the join of in-memory values (``panel.join``): the straightforward pandas ``merge`` of the ATOP
+dyad-years onto the frame, and the same join as an Ibis expression on DuckDB.
 
     DYADIC_DATA=../shared/data python bench/panel.py [--store FILE]
 
@@ -79,18 +82,27 @@ def main() -> None:
     atop = alliance_dyad_years(st, "atop", args.start, args.end, directed=False)
     frame = p.data[["year", "a", "b"]]
     t = time.perf_counter()
-    P._join(p, atop, ["defense", "offense", "neutral", "nonagg", "consult"], within=(1815, 2018),
-            fill={c: 0 for c in ("defense", "offense", "neutral", "nonagg", "consult")})
+    P.join(p, atop, ["defense", "offense", "neutral", "nonagg", "consult"], within=(1815, 2018),
+           fill={c: 0 for c in ("defense", "offense", "neutral", "nonagg", "consult")})
     ours = time.perf_counter() - t
     t = time.perf_counter()
     left = frame.assign(a=frame.a.astype(str), b=frame.b.astype(str), year=frame.year.astype("int32"))
     pd.merge(left, atop, on=["year", "a", "b"], how="left")
     base = time.perf_counter() - t
+    # The same join of in-memory frames as an Ibis expression on DuckDB (join_alliance, the rule the alliance
+    # step runs on store tables): why in-memory values keep P.join.
+    from dyadic import engine
+
+    with engine.engine_for("duckdb", st) as e:
+        t = time.perf_counter()
+        e.to_pandas(P.join_alliance(ibis.memtable(left), ibis.memtable(atop), "atop", (1815, 2018)))
+        on_ibis = time.perf_counter() - t
 
     print(f"{'step':<18} {'seconds':>8} {'peak_mb':>8} {'rows':>10}  note")
     for step, sec, mb, n, note in rows:
         print(f"{step:<18} {sec:8.2f} {mb:8.0f} {n:10,}  {note}")
-    print(f"{'join: ours':<18} {ours:8.3f}  vs pandas merge {base:.3f} s (ratio {base / ours:.1f}x)")
+    print(f"{'join: ours':<18} {ours:8.3f}  vs pandas merge {base:.3f} s (ratio {base / ours:.1f}x), "
+          f"vs Ibis on DuckDB {on_ibis:.3f} s (ratio {on_ibis / ours:.1f}x)")
     print(f"columns: {', '.join(p.data.columns)}")
     print(f"panel_all_dyads: total={total:.2f}s peak_mb={peak:.0f} rows={len(p)}")
 

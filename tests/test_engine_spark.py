@@ -1,5 +1,6 @@
 """The Spark engine in local mode: store tables reach it with their types intact, its writes are all or
-nothing, and trade, power and the dyad-year panel give the same rows as on DuckDB."""
+nothing, and trade, power and the dyad-year panel (one set of Ibis expressions, run as one query or step by
+step) give the same rows as on DuckDB."""
 
 import duckdb
 import pandas as pd
@@ -12,7 +13,8 @@ from dyadic import engine
 from dyadic.cli import app
 from dyadic.errors import DyadicError
 from dyadic.indicators import panel as P
-from dyadic.indicators.panel_engine import build_panel
+from dyadic.indicators import panel_engine
+from dyadic.indicators.panel import build_panel
 from dyadic.indicators.power import power_dyad_years, power_state_years
 from dyadic.indicators.trade import trade_dyad_years
 
@@ -106,9 +108,12 @@ def test_power_on_spark_equals_duckdb(spark, rstore):
               ["year", "code"])
 
 
-def numpy_panel(store, start, end, directed=False, pairs=None):
-    p = P.create_dyadyears(store, start, end, directed=directed, pairs=pairs)
-    return P.add_alliances(P.add_power(P.add_trade(p, store), store), store)
+def steps_panel(store, start, end, directed=False, pairs=None, engine="duckdb"):
+    """The panel step by step: the frame, then one query per step."""
+    p = P.create_dyadyears(store, start, end, directed=directed, pairs=pairs, engine=engine)
+    for add in (P.add_trade, P.add_power, P.add_alliances):
+        p = add(p, store, engine=engine)
+    return p
 
 
 def same_panel(a, b) -> None:
@@ -117,22 +122,36 @@ def same_panel(a, b) -> None:
     assert (a.added, a.directed, a.start, a.end) == (b.added, b.directed, b.start, b.end)
 
 
-def test_ibis_panel_equals_the_numpy_panel_on_every_dyad_year(rstore):
-    ref = numpy_panel(rstore, 1816, 2024)
+def test_one_query_equals_the_steps_on_every_dyad_year(rstore):
+    ref = steps_panel(rstore, 1816, 2024)
     assert ref.data.trade.notna().any() and ref.data.atop_defense.eq(1).any()
+    assert str(ref.data.atop_defense.dtype) == "Int8" and str(ref.data.year.dtype) == "int16"
     same_panel(ref, build_panel(rstore, 1816, 2024, engine="duckdb"))
+    assert panel_engine.build_panel is build_panel  # the name dyadic panel imports
 
 
-def test_ibis_panel_equals_the_numpy_panel_directed_and_by_pair(rstore):
-    same_panel(numpy_panel(rstore, 1990, 2020, directed=True),
-               build_panel(rstore, 1990, 2020, directed=True, engine="duckdb"))
+def test_one_query_equals_the_steps_directed_and_by_pair(rstore):
+    ref = steps_panel(rstore, 1990, 2020, directed=True)
+    same_panel(ref, build_panel(rstore, 1990, 2020, directed=True, engine="duckdb"))
+    # A directed row reads the non-directed values from its own side; a to b ratios only where a < b.
+    d = ref.data.assign(a=ref.data.a.astype(str), b=ref.data.b.astype(str))
+    back = d.merge(d, left_on=["year", "a", "b"], right_on=["year", "b", "a"], suffixes=("", "_r"))
+    assert back.imports_a.notna().sum() > 10_000
+    for x, y in (("imports_a", "imports_b"), ("dep_b", "dep_a"), ("cinc_a", "cinc_b"), ("milex_b", "milex_a")):
+        pd.testing.assert_series_equal(back[x], back[f"{y}_r"], check_names=False)
+    assert back.loc[back.a > back.b, ["cinc_ratio", "dep_asym"]].isna().all().all()
+    assert back.loc[back.a < back.b, "cinc_ratio"].notna().any()
     pairs = ["CHN-RUS", "USA-CHN", "Germany-France"]
-    same_panel(numpy_panel(rstore, 1946, 2024, directed=True, pairs=pairs),
+    same_panel(steps_panel(rstore, 1946, 2024, directed=True, pairs=pairs),
                build_panel(rstore, 1946, 2024, directed=True, pairs=pairs, engine="duckdb"))
 
 
 def test_spark_panel_equals_the_duckdb_panel(spark, rstore):
-    same_panel(numpy_panel(rstore, 2010, 2012), build_panel(rstore, 2010, 2012, engine="spark"))
+    same_panel(build_panel(rstore, 2010, 2012, engine="duckdb"), build_panel(rstore, 2010, 2012, engine="spark"))
+    pairs = ["CHN-RUS", "USA-CHN"]
+    with engine.engine_for("spark", rstore) as sp:  # one engine: the store tables are exported once
+        same_panel(steps_panel(rstore, 2008, 2012, directed=True, pairs=pairs),
+                   steps_panel(rstore, 2008, 2012, directed=True, pairs=pairs, engine=sp))
 
 
 def test_cli_writes_a_spark_panel_partitioned_by_year(spark, rstore, tmp_path):
@@ -144,7 +163,7 @@ def test_cli_writes_a_spark_panel_partitioned_by_year(spark, rstore, tmp_path):
     assert sorted(p.name for p in target.iterdir() if p.is_dir()) == ["year=2011", "year=2012", "year=2013"]
     assert (tmp_path / "panel.coverage.csv").exists()
     got = pq.read_table(target).to_pandas()
-    ref = numpy_panel(rstore, 2011, 2013, directed=True, pairs=["CHN-RUS", "CHN-USA"]).data
+    ref = steps_panel(rstore, 2011, 2013, directed=True, pairs=["CHN-RUS", "CHN-USA"]).data
     got = got.assign(year=got.year.astype(int), a=got.a.astype(str), b=got.b.astype(str))
     got = got.sort_values(["year", "a", "b"], ignore_index=True)[list(ref.columns)]
     assert len(got) == len(ref) == 12

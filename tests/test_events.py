@@ -111,3 +111,21 @@ def test_brief_section(ev_store):
     assert "RUS–USA: 2022" in findings[1]
     assert any("2025-01-20" in f for f in findings)  # after the graph ends: said, not charted
     assert "<svg" in to_svg(charts[0]) and "2022-02-04" in tables[1][1]
+
+
+def test_pair_series_normalises_on_the_grid_as_the_indicators_do(ev_store):
+    """The pair's grid is normalised by the indicators' own rule: zeros in covered periods count, uncovered
+    periods stay missing, and rows with events equal dyad_periods."""
+    r = pair_series(ev_store, "USA", "RUS", "2013", "2019", freq="year", source="gdelt_raw_samples")
+    assert str(r.vol_src.dtype) == "Int64" and len(r) == 2 * 7
+    has_vol = r.vol_src.notna()
+    assert ((r.events_per_k_src[has_vol] - 1000 * r.events[has_vol] / r.vol_src[has_vol]).abs() < 1e-12).all()
+    assert r.loc[~r.events.notna(), "events_per_k_src"].isna().all()
+    t = dyad_periods(ev_store, "gdelt_raw_samples", "year").execute()
+    t = t[(t.src == "USA") & (t.tgt == "RUS")].assign(period=lambda d: pd.to_datetime(d.period).dt.strftime("%Y"))
+    row = r[r.direction == "USA→RUS"].merge(t, on="period", suffixes=("", "_t"))
+    assert len(row) > 0
+    for c in ("events", "q4", "net_coop", "vol_src", "events_per_k_tgt"):
+        assert (row[c].astype(float) - row[f"{c}_t"].astype(float)).abs().max() < 1e-12, c
+    none = pair_series(ev_store, "CHN", "RUS", "1990-01", "1990-03", source="graph")
+    assert len(none) == 6 and none.drop(columns=["direction", "period", "source"]).isna().all().all()

@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from dyadic.config import Settings
 from dyadic.errors import NotIngestedError, RequestError, UnknownStateError
-from dyadic.indicators.panel import (add_alliances, add_exercises, add_power, add_trade, add_unga,
-                                     create_dyadyears)
+from dyadic.indicators.panel import add_alliances, add_exercises, add_unga, create_dyadyears
 from dyadic.store import Store, ingest
 
 from conftest import source_dir
@@ -165,27 +164,49 @@ def test_bad_requests(pstore):
         add_exercises(p, pstore)
 
 
-def test_trade_and_power_are_joined_by_side(pstore, monkeypatch):
-    """The wiring of add_trade/add_power, with stand-in indicator functions in the documented layout."""
-    def trade(store, start=None, end=None, **_):
-        return pd.DataFrame({"year": [2000, 2000], "a": ["CHN", "CHN"], "b": ["RUS", "USA"],
-                             "x_a": [1.0, 3.0], "x_b": [2.0, 4.0], "x_ratio": [0.5, 0.75]})
+def test_trade_and_power_are_joined_by_side(pstore):
+    """The trade and power steps (the expressions add_trade/add_power and build_panel run), on stand-in
+    indicator tables in the documented layout."""
+    import ibis
 
-    def power(store, start=None, end=None):  # one row per state-year; add_power forms the pairs
-        return pd.DataFrame({"year": [2000] * 3, "code": ["CHN", "RUS", "USA"], "cinc": [0.2, 0.05, 0.15],
-                             "gdp": [1.0, 0.25, 10.0], "milex": [40.0, 10.0, 300.0]})
+    from dyadic import engine
+    from dyadic.indicators import trade
+    from dyadic.indicators.panel import join_power, join_trade
 
-    monkeypatch.setattr("dyadic.indicators.trade.trade_dyad_years", trade)
-    monkeypatch.setattr("dyadic.indicators.power.power_state_years", power)
+    tr = pd.DataFrame({"year": [2000, 2000], "a": ["CHN", "CHN"], "b": ["RUS", "USA"]})
+    for c in trade.DYAD_COLUMNS[3:]:
+        tr[c] = np.nan
+    tr = tr.assign(imports_a=[1.0, 3.0], imports_b=[2.0, 4.0], dep_asym=[0.5, 0.75], trade_source=["cow", "cow"])
+    sy = pd.DataFrame({"year": [2000] * 3, "code": ["CHN", "RUS", "USA"], "cinc": [0.2, 0.05, 0.15],
+                       "gdp": [1.0, 0.25, 10.0], "milex": [40.0, 10.0, 300.0]})  # one row per state-year
     p = create_dyadyears(pstore, 2000, 2001, directed=True, pairs=["CHN-RUS", "CHN-USA"])
-    d = add_trade(p, pstore).data.set_index(["year", "a", "b"])
-    assert (d.loc[(2000, "CHN", "RUS"), "x_a"], d.loc[(2000, "RUS", "CHN"), "x_a"]) == (1.0, 2.0)
-    assert d.loc[(2000, "RUS", "CHN"), "x_b"] == 1.0
-    assert np.isnan(d.loc[(2000, "RUS", "CHN"), "x_ratio"]) and d.loc[(2000, "CHN", "RUS"), "x_ratio"] == 0.5
-    assert d.loc[(2001, "CHN", "RUS")].isna().all()
-    u = add_power(create_dyadyears(pstore, 2000, 2001, pairs=["CHN-USA"]), pstore).data.set_index("year")
-    assert u.loc[2000, "cinc_ratio"] == pytest.approx(0.2 / 0.15) and u.loc[2000, "milex_b"] == 300.0
-    assert u.loc[2001, ["cinc_a", "cinc_b", "cinc_ratio"]].isna().all()  # no state-year rows: unknown
+    d = ibis.memtable(p.data.assign(a=p.data.a.astype(str), b=p.data.b.astype(str)))
+    with engine.engine_for("duckdb", pstore) as e:
+        t = e.to_pandas(join_trade(d, ibis.memtable(tr), directed=True)).set_index(["year", "a", "b"])
+        u = e.to_pandas(join_power(d, ibis.memtable(sy))).set_index(["year", "a", "b"])
+    assert (t.loc[(2000, "CHN", "RUS"), "imports_a"], t.loc[(2000, "RUS", "CHN"), "imports_a"]) == (1.0, 2.0)
+    assert t.loc[(2000, "RUS", "CHN"), "imports_b"] == 1.0 and t.loc[(2000, "USA", "CHN"), "imports_a"] == 4.0
+    assert t.loc[(2000, "RUS", "CHN"), "trade_source"] == "cow"
+    assert t.loc[(2001, "CHN", "RUS"), ["imports_a", "trade_source"]].isna().all()
+    assert u.loc[(2000, "CHN", "USA"), "cinc_ratio"] == pytest.approx(0.2 / 0.15)
+    assert (u.loc[(2000, "USA", "CHN"), "milex_a"], u.loc[(2000, "USA", "CHN"), "milex_b"]) == (300.0, 40.0)
+    assert u.loc[(2001, "CHN", "USA"), ["cinc_a", "cinc_b", "cinc_ratio"]].isna().all()  # no state-year rows
+
+
+def test_join_keeps_nullable_values_and_their_gaps(pstore):
+    """join() reads nullable columns through public pandas APIs: values, gaps, fills and types survive."""
+    from dyadic.indicators.panel import join
+
+    p = create_dyadyears(pstore, 2000, 2002, pairs=["CHN-RUS", "CHN-USA"])
+    right = pd.DataFrame({"year": [2000, 2001, 2000], "a": ["CHN", "CHN", "CHN"], "b": ["RUS", "RUS", "USA"],
+                          "n": pd.array([3, None, 5], dtype="Int16"), "f": pd.array([0.5, 1.5, None], dtype="Float64"),
+                          "ok": pd.array([True, None, False], dtype="boolean")})
+    got = join(p, right, ["n", "f", "ok"], within=(2000, 2001), fill={"n": 0}).set_index(["year", "b"])
+    assert str(got["n"].dtype) == "Int16" and str(got["ok"].dtype) == "Int8"
+    assert got["n"].tolist() == [3, 5, pd.NA, 0, pd.NA, pd.NA]  # 2001 CHN-RUS: reported missing stays missing
+    assert got.loc[(2000, "RUS"), "f"] == 0.5 and got.loc[(2001, "RUS"), "f"] == 1.5
+    assert got["f"].isna().tolist() == [False, True, False, True, True, True]
+    assert got["ok"].tolist() == [1, 0, pd.NA, pd.NA, pd.NA, pd.NA]
 
 
 def test_cli_panel(pstore, tmp_path, monkeypatch):

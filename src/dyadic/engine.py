@@ -63,8 +63,9 @@ class Engine(abc.ABC):
 
     #: the name :data:`ENGINES` knows it by
     name: ClassVar[str]
-    #: whether ``dyadic panel`` runs the relational steps as one query here (Spark) rather than as the NumPy
-    #: steps, which are faster on one machine (docs/engines.md)
+    #: whether ``dyadic panel`` composes the relational steps into one query here (Spark: the panel's rows
+    #: never travel to the engine between steps) rather than one query per step; the expressions are the same
+    #: (docs/engines.md)
     panel_in_query: ClassVar[bool] = False
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:

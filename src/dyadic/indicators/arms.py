@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import ADDERS, Panel, _check_free, _citations, _cover, _join, _versions
+from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+                                     cover as _cover, join as _join, versions as _versions)
 from dyadic.store import Store
 
 ARMS = "sipri_arms_transfers"

@@ -52,7 +52,8 @@ def cameo_table() -> pd.DataFrame:
     return t.assign(quad_class=t.quad_class.astype(int), goldstein=t.goldstein.astype(float))
 
 
-def _period(col, freq: str):
+def period_start(col, freq: str):
+    """The first day of the month or year of the date expression ``col``, on any engine."""
     if freq not in ("month", "year"):
         raise RequestError(f"freq must be month or year, not '{freq}'")
     # Built from its parts rather than truncated: Spark's date_trunc returns a timestamp that Ibis takes
@@ -72,8 +73,55 @@ def dyad_periods(store: Store, source: str, freq: str = "month", family: str | N
                              con.table("event_volume").filter(ibis._.source == source), freq, family)
 
 
+def count_columns() -> list[str]:
+    """The count indicators (0 in a covered period without events): ``events``, ``q1``..``q4``, the families."""
+    return ["events", *QUADS.values(), *families()]
+
+
+def period_counts(ev: ibis.Table, freq: str = "month", family: str | None = None) -> ibis.Table:
+    """Counts, ``net_coop`` and the means by directed dyad and period (one row per dyad-period with an event).
+
+    Args:
+        ev: events (``src``, ``tgt``, ``added``, ``cameo``, ``quad_class``, ``goldstein``, ``tone``).
+        freq: ``month`` or ``year``.
+        family: keep only events of this CAMEO family.
+    """
+    fams = families()
+    if family is not None and family not in fams:
+        raise RequestError(f"unknown family '{family}'; known: {', '.join(fams)}")
+    if family:
+        ev = ev.filter(_in_family(ev.cameo, fams[family]))
+    ev = ev.mutate(period=period_start(ev.added, freq))
+    counts = {"events": ev.count()}
+    counts.update({name: (ev.quad_class == q).cast("int64").sum() for q, name in QUADS.items()})
+    counts.update({f: _in_family(ev.cameo, p).cast("int64").sum() for f, p in fams.items()})
+    return ev.group_by(["src", "tgt", "period"]).aggregate(
+        **counts, net_coop=ev.goldstein.sum(), goldstein_mean=ev.goldstein.mean(), tone_mean=ev.tone.mean())
+
+
+def per_volume(t: ibis.Table, vol: ibis.Table, freq: str = "month") -> ibis.Table:
+    """``t`` (``src, tgt, period`` + the counts and ``net_coop``) with each state's volume in the period,
+    ``vol_src`` and ``vol_tgt``, and every count and ``net_coop`` per 1,000 of them (``<m>_per_k_src``,
+    ``<m>_per_k_tgt``; missing where the volume is).
+
+    Args:
+        vol: volume (``code``, ``month``, ``events``).
+    """
+    vol = vol.mutate(period=period_start(vol.month, freq)).group_by(["code", "period"]).aggregate(vol=vol.events.sum())
+    vs = vol.rename(vol_src="vol", src="code")
+    vt = vol.rename(vol_tgt="vol", tgt="code")
+    out = t.left_join(vs, ["src", "period"]).select(~s.endswith("_right"))
+    out = out.left_join(vt, ["tgt", "period"]).select(~s.endswith("_right"))
+    norm = {}
+    for m in [*count_columns(), "net_coop"]:
+        norm[f"{m}_per_k_src"] = 1000 * out[m] / out.vol_src
+        norm[f"{m}_per_k_tgt"] = 1000 * out[m] / out.vol_tgt
+    return out.mutate(**norm)
+
+
 def period_indicators(ev: ibis.Table, vol: ibis.Table, freq: str = "month", family: str | None = None) -> ibis.Table:
-    """The dyad-period indicators from canonical ``events`` and ``event_volume`` tables, on any engine.
+    """The dyad-period indicators from canonical ``events`` and ``event_volume`` tables, on any engine:
+    :func:`period_counts` normalised by :func:`per_volume`.
 
     Args:
         ev: events (``src``, ``tgt``, ``added``, ``cameo``, ``quad_class``, ``goldstein``, ``tone``).
@@ -84,27 +132,13 @@ def period_indicators(ev: ibis.Table, vol: ibis.Table, freq: str = "month", fami
     Returns:
         One row per directed dyad and period with at least one event.
     """
-    fams = families()
-    if family is not None and family not in fams:
-        raise RequestError(f"unknown family '{family}'; known: {', '.join(fams)}")
-    if family:
-        ev = ev.filter(_in_family(ev.cameo, fams[family]))
-    ev = ev.mutate(period=_period(ev.added, freq))
-    counts = {"events": ev.count()}
-    counts.update({name: (ev.quad_class == q).cast("int64").sum() for q, name in QUADS.items()})
-    counts.update({f: _in_family(ev.cameo, p).cast("int64").sum() for f, p in fams.items()})
-    agg = ev.group_by(["src", "tgt", "period"]).aggregate(
-        **counts, net_coop=ev.goldstein.sum(), goldstein_mean=ev.goldstein.mean(), tone_mean=ev.tone.mean())
-    vol = vol.mutate(period=_period(vol.month, freq)).group_by(["code", "period"]).aggregate(vol=vol.events.sum())
-    vs = vol.rename(vol_src="vol", src="code")
-    vt = vol.rename(vol_tgt="vol", tgt="code")
-    out = agg.left_join(vs, ["src", "period"]).select(~s.endswith("_right"))
-    out = out.left_join(vt, ["tgt", "period"]).select(~s.endswith("_right"))
-    norm = {}
-    for m in [*counts, "net_coop"]:
-        norm[f"{m}_per_k_src"] = 1000 * out[m] / out.vol_src
-        norm[f"{m}_per_k_tgt"] = 1000 * out[m] / out.vol_tgt
-    return out.mutate(**norm)
+    return per_volume(period_counts(ev, freq, family), vol, freq)
+
+
+def _graph_days(con, freq: str) -> ibis.Table:
+    """Covered days of the daily graph per period (``period``, ``days``)."""
+    days = con.table("event_coverage").filter(ibis._.source == GRAPH)
+    return days.mutate(period=period_start(days.day, freq)).group_by("period").aggregate(days=days.day.nunique())
 
 
 def graph_periods(store: Store, freq: str = "month") -> ibis.Table:
@@ -112,20 +146,26 @@ def graph_periods(store: Store, freq: str = "month") -> ibis.Table:
     store.require(GRAPH)
     con = store.ibis()
     g = con.table("event_graph_daily").filter(ibis._.source == GRAPH)
-    g = g.mutate(period=_period(g.date, freq))
-    days = con.table("event_coverage").filter(ibis._.source == GRAPH)
-    days = days.mutate(period=_period(days.day, freq)).group_by("period").aggregate(days=days.day.nunique())
+    g = g.mutate(period=period_start(g.date, freq))
     agg = g.group_by(["a", "b", "period"]).aggregate(
         score=g.score.sum(), coop=ibis.greatest(g.score, 0).sum(), conflict=ibis.least(g.score, 0).sum(),
         days_negative=(g.score < 0).cast("int64").sum(), days_with_score=g.count())
     both = g.select(code=g.a, period=g.period, s=g.score.abs()).union(
         g.select(code=g.b, period=g.period, s=g.score.abs()), distinct=False)
     tot = both.group_by(["code", "period"]).aggregate(total=both.s.sum())
-    out = agg.inner_join(days, "period").select(~s.endswith("_right"))
+    out = agg.inner_join(_graph_days(con, freq), "period").select(~s.endswith("_right"))
     out = out.left_join(tot.rename(total_a="total", a="code"), ["a", "period"]).select(~s.endswith("_right"))
     out = out.left_join(tot.rename(total_b="total", b="code"), ["b", "period"]).select(~s.endswith("_right"))
-    return out.mutate(score_day=out.score / out.days, score_per_k_a=1000 * out.score / out.total_a,
-                      score_per_k_b=1000 * out.score / out.total_b)
+    return _per_day(out).mutate(score_per_k_a=1000 * out.score / out.total_a,
+                                score_per_k_b=1000 * out.score / out.total_b)
+
+
+def _per_day(t: ibis.Table) -> ibis.Table:
+    return t.mutate(score_day=t.score / t.days)
+
+
+#: the graph's sums (0 in a covered period without a score)
+GRAPH_SUMS = ["score", "coop", "conflict", "days_negative", "days_with_score"]
 
 
 def _grid(start: str | None, end: str | None, covered: pd.Series, freq: str) -> pd.DatetimeIndex:
@@ -140,9 +180,9 @@ def _grid(start: str | None, end: str | None, covered: pd.Series, freq: str) -> 
 
 
 def _covered_periods(store: Store, source: str, freq: str) -> pd.Series:
-    unit = "month" if freq == "month" else "year"
-    q = f"SELECT DISTINCT date_trunc('{unit}', day)::DATE AS p FROM event_coverage WHERE source = ? ORDER BY 1"
-    return pd.to_datetime(store.con.execute(q, [source]).df().p)
+    """The periods with at least one covered day, ascending (by :func:`period_start`, as the indicators)."""
+    cov = store.ibis().table("event_coverage").filter(ibis._.source == source)
+    return pd.to_datetime(cov.select(p=period_start(cov.day, freq)).distinct().order_by("p").execute().p)
 
 
 def resolve_source(store: Store, source: str) -> str:
@@ -167,6 +207,10 @@ def pair_series(store: Store, a: str, b: str, start: str | None = None, end: str
                 freq: str = "month", family: str | None = None, source: str = "auto") -> pd.DataFrame:
     """Indicators of one pair for every period in [start, end], both directions.
 
+    The expressions of :func:`period_indicators` (or :func:`graph_periods`) over the pair's rows, put on a
+    grid of both directions and every period: the counts are 0 in a covered period without events before they
+    are normalised, by the same :func:`per_volume` rule.
+
     Returns:
         One row per direction (``a→b``, ``b→a``) and period; NA where no file covered the period, zeros
         where files covered it and the pair had no event.
@@ -174,52 +218,49 @@ def pair_series(store: Store, a: str, b: str, start: str | None = None, end: str
     src = resolve_source(store, source)
     covered = _covered_periods(store, src, freq)
     grid = _grid(start, end, covered, freq)
+    if src == GRAPH and family:
+        raise RequestError("the daily country graph has no CAMEO codes: --family needs raw events")
+    frame = pd.DataFrame({"src": [a] * len(grid) + [b] * len(grid), "tgt": [b] * len(grid) + [a] * len(grid),
+                          "period": pd.DatetimeIndex([*grid, *grid])})
+    frame = frame.assign(period=frame.period.dt.date, covered=frame.period.isin(set(covered)))
+    f = ibis.memtable(frame, schema={"src": "string", "tgt": "string", "period": "date", "covered": "boolean"})
+    con = store.ibis()
     if src == GRAPH:
-        if family:
-            raise RequestError("the daily country graph has no CAMEO codes: --family needs raw events")
         lo, hi = sorted([a, b])
         t = graph_periods(store, freq)
-        df = t.filter((t.a == lo) & (t.b == hi)).execute()
-        rows = []
-        for x, y in ((a, b), (b, a)):
-            d = df.copy()
-            d["src"], d["tgt"] = x, y
-            d["score_per_k_src"] = d.score_per_k_a if x == lo else d.score_per_k_b
-            d["score_per_k_tgt"] = d.score_per_k_b if x == lo else d.score_per_k_a
-            rows.append(d.drop(columns=["a", "b", "score_per_k_a", "score_per_k_b", "total_a", "total_b"]))
-        df = pd.concat(rows, ignore_index=True)
-        zero_cols = ["score", "coop", "conflict", "days_negative", "days_with_score"]
+        t = t.filter((t.a == lo) & (t.b == hi))
+        first = f.src == lo  # the a < b row's ``_a`` side is this direction's source
+        j = f.left_join(t, f.period == t.period)
+        j = j.select(f.src, f.tgt, f.period, f.covered, *GRAPH_SUMS,
+                     score_per_k_src=ibis.ifelse(first, j.score_per_k_a, j.score_per_k_b),
+                     score_per_k_tgt=ibis.ifelse(first, j.score_per_k_b, j.score_per_k_a))
+        j = _zero_where_covered(j, GRAPH_SUMS)
+        out = _per_day(j.left_join(_graph_days(con, freq), "period").select(~s.endswith("_right")))
+        cols = [*GRAPH_SUMS, "score_day", "score_per_k_src", "score_per_k_tgt", "days"]
     else:
-        t = dyad_periods(store, src, freq, family)
-        df = t.filter(((t.src == a) & (t.tgt == b)) | ((t.src == b) & (t.tgt == a))).execute()
-        zero_cols = ["events", *QUADS.values(), *families(), "net_coop"]
-    df["period"] = pd.to_datetime(df["period"])
-    frame = pd.MultiIndex.from_product([[f"{a}→{b}", f"{b}→{a}"], grid], names=["direction", "period"]).to_frame(index=False)
+        ev = con.table("events")
+        ev = ev.filter((ev.source == src) & (((ev.src == a) & (ev.tgt == b)) | ((ev.src == b) & (ev.tgt == a))))
+        t = period_counts(ev, freq, family)
+        j = f.left_join(t, ["src", "tgt", "period"]).select(~s.endswith("_right"))
+        j = _zero_where_covered(j, [*count_columns(), "net_coop"])
+        vol = con.table("event_volume")
+        out = per_volume(j, vol.filter((vol.source == src) & vol.code.isin([a, b])), freq)
+        cols = [c for c in out.columns if c not in ("src", "tgt", "period", "covered")]
+    df = out.execute()
+    if src == GRAPH:  # no covered day at all comes back as Nones: numbers, as when some are
+        df["days"] = pd.to_numeric(df["days"])
     df["direction"] = df.src + "→" + df.tgt
-    out = frame.merge(df.drop(columns=["src", "tgt"]), on=["direction", "period"], how="left")
-    is_cov = out.period.isin(set(covered))
-    for c in zero_cols:
-        out[c] = out[c].astype("Float64").mask(is_cov & out[c].isna(), 0)
-    if src == GRAPH:
-        days = store.con.execute(
-            f"SELECT date_trunc('{'month' if freq == 'month' else 'year'}', day)::DATE p, count(*) d FROM "
-            "event_coverage WHERE source = ? GROUP BY 1", [GRAPH]).df()
-        out = out.drop(columns=["days"]).merge(days.assign(p=pd.to_datetime(days.p)).rename(
-            columns={"p": "period", "d": "days"}), on="period", how="left")
-        out["score_day"] = out.score / out.days
-    else:
-        vol = store.con.execute(
-            f"SELECT date_trunc('{'month' if freq == 'month' else 'year'}', month)::DATE p, code, sum(events) v "
-            "FROM event_volume WHERE source = ? AND code IN (?, ?) GROUP BY ALL", [src, a, b]).df()
-        vol["p"] = pd.to_datetime(vol.p)
-        v = vol.set_index(["code", "p"]).v
-        srcs = out.direction.str.split("→").str[0]
-        tgts = out.direction.str.split("→").str[1]
-        out["vol_src"] = [v.get((s, p), pd.NA) for s, p in zip(srcs, out.period)]
-        out["vol_tgt"] = [v.get((s, p), pd.NA) for s, p in zip(tgts, out.period)]
-        for m in zero_cols:
-            for side in ("src", "tgt"):
-                out[f"{m}_per_k_{side}"] = (1000 * out[m] / out[f"vol_{side}"].astype("Float64"))
-    out.insert(2, "source", src)
-    out["period"] = out.period.dt.strftime("%Y-%m" if freq == "month" else "%Y")
-    return out
+    df["period"] = pd.to_datetime(df.period)
+    df = frame[["src", "tgt"]].assign(period=pd.to_datetime(frame.period)).merge(df, on=["src", "tgt", "period"])
+    # Nullable floats where a covered period reads 0 (and what is computed from them), as before.
+    filled = [*GRAPH_SUMS, "score_day"] if src == GRAPH else [c for c in cols if c not in ("goldstein_mean",
+                                                                                          "tone_mean")]
+    for c in filled:
+        df[c] = df[c].astype("Int64" if c in ("vol_src", "vol_tgt") else "Float64")
+    df["period"] = df.period.dt.strftime("%Y-%m" if freq == "month" else "%Y")
+    return df.assign(source=src)[["direction", "period", "source", *cols]]
+
+
+def _zero_where_covered(t: ibis.Table, cols: list[str]) -> ibis.Table:
+    """The sums ``cols`` as doubles, 0 where the period is covered and the pair had no row."""
+    return t.mutate(**{c: ibis.ifelse(t.covered & t[c].isnull(), 0.0, t[c].cast("float64")) for c in cols})

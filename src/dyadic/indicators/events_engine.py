@@ -24,7 +24,7 @@ import ibis
 
 from dyadic.engine import Engine
 from dyadic.errors import RequestError
-from dyadic.indicators.events import period_indicators
+from dyadic.indicators.events import period_indicators, period_start
 from dyadic.sources.gdelt import GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, Filters, expand, layout_of
 from dyadic.sources.registry import Registry
 
@@ -85,16 +85,27 @@ def _mapped(raw: ibis.Table, registry: Registry, rule: ActorRule, filters: Filte
 
 
 def _day(col):
+    """A YYYYMMDD integer as a date."""
     return ibis.date(col // 10000, col // 100 % 100, col % 100)
 
 
-def _state_to_state(both: ibis.Table) -> ibis.Table:
-    return both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
+#: the event fields :func:`~dyadic.indicators.events.period_indicators` reads
+INDICATOR_FIELDS = ("cameo", "quad_class", "goldstein", "tone")
+#: the event fields of the canonical ``events`` table, in its order
+EVENT_FIELDS = ("cameo", "base", "root", "quad_class", "goldstein", "mentions", "sources", "articles", "tone",
+                "is_root")
+
+
+def _state_events(both: ibis.Table, fields: Iterable[str]) -> ibis.Table:
+    """State-to-state rows (both actors states, not the same one) as ``src, tgt, added`` (the date of
+    publication) plus ``fields``."""
+    ev = both.filter(both.c1.notnull() & both.c2.notnull() & (both.c1 != both.c2))
+    return ev.select(src=ev.c1, tgt=ev.c2, added=_day(ev.added), **{f: ev[f] for f in fields})
 
 
 def _volume(both: ibis.Table) -> ibis.Table:
     """Kept rows per state (either actor, counted once per row) and month of publication."""
-    month = ibis.date(both.added // 10000, both.added // 100 % 100, 1)
+    month = period_start(_day(both.added), "month")
     sides = both.filter(both.c1.notnull()).select(month=month, code=both.c1).union(
         both.filter(both.c2.notnull() & (both.c1.isnull() | (both.c2 != both.c1))).select(month=month, code=both.c2),
         distinct=False)
@@ -105,12 +116,10 @@ def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule()
               filters: Filters = Filters()) -> dict[str, ibis.Table]:
     """The canonical ``events``, ``event_volume`` and ``event_coverage`` tables as expressions over ``raw``."""
     both = _mapped(raw, registry, rule, filters)
-    ev = _state_to_state(both)
+    ev = _state_events(both, ("dataset", "event_id", "date", "a1", "a2", *EVENT_FIELDS))
     events = ev.select(source=ibis.literal(source_name), dataset=ev.dataset, event_id=ev.event_id, date=ev.date,
-                       added=_day(ev.added), src=ev.c1, tgt=ev.c2, src_actor=ev.a1, tgt_actor=ev.a2, cameo=ev.cameo,
-                       base=ev.base, root=ev.root, quad_class=ev.quad_class, goldstein=ev.goldstein,
-                       mentions=ev.mentions, sources=ev.sources, articles=ev.articles, tone=ev.tone,
-                       is_root=ev.is_root)
+                       added=ev.added, src=ev.src, tgt=ev.tgt, src_actor=ev.a1, tgt_actor=ev.a2,
+                       **{f: ev[f] for f in EVENT_FIELDS})
     coverage = raw.group_by("added").aggregate(files=raw.file.nunique().cast("int32"), rows=raw.count()).select(
         source=ibis.literal(source_name), day=_day(ibis._.added), files="files", rows="rows")
     volume = _volume(both).mutate(source=ibis.literal(source_name))
@@ -119,7 +128,8 @@ def canonical(raw: ibis.Table, registry: Registry, rule: ActorRule = ActorRule()
 
 def event_periods(engine: Engine, paths, registry: Registry, freq: str = "month", rule: ActorRule = ActorRule(),
                   filters: Filters = Filters(), family: str | None = None, dataset: str | None = None) -> ibis.Table:
-    """Directed dyad-period indicators straight from GDELT files (see :func:`~dyadic.indicators.events.period_indicators`).
+    """Directed dyad-period indicators straight from GDELT files: :func:`~dyadic.indicators.events.period_indicators`
+    (the expression the store's ``events`` tables are aggregated by) over :func:`canonical`'s events and volume.
 
     Args:
         engine: from :func:`dyadic.engine.engine_for`.
@@ -137,12 +147,8 @@ def event_periods(engine: Engine, paths, registry: Registry, freq: str = "month"
     # Only the columns the indicators read, materialised once: the indicators and the volume both read these
     # rows, and without it Spark plans the file scan and the de-duplication's shuffle once per branch (five
     # times). DuckDB holds them as a temporary table, Spark caches them (memory, then disk).
-    both = _mapped(raw, registry, rule, filters).select("added", "c1", "c2", "cameo", "quad_class", "goldstein",
-                                                        "tone").cache()
-    ev = _state_to_state(both)
-    ev = ev.select(src=ev.c1, tgt=ev.c2, added=_day(ev.added), cameo=ev.cameo, quad_class=ev.quad_class,
-                   goldstein=ev.goldstein, tone=ev.tone)
-    out = period_indicators(ev, _volume(both), freq, family)
+    both = _mapped(raw, registry, rule, filters).select("added", "c1", "c2", *INDICATOR_FIELDS).cache()
+    out = period_indicators(_state_events(both, INDICATOR_FIELDS), _volume(both), freq, family)
     return out.mutate(year=out.period.year(), month=out.period.month())
 
 

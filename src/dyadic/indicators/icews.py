@@ -13,7 +13,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import ADDERS, Panel, _check_free, _citations, _cover, _join, _versions
+from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+                                     cover as _cover, join as _join, versions as _versions)
 from dyadic.sources.icews import QUADS
 from dyadic.store import Store
 

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from dyadic.errors import NotIngestedError, RequestError
-from dyadic.indicators.panel import ADDERS, Panel, _check_free, _citations, _cover, _versions
+from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+                                     cover as _cover, versions as _versions)
 from dyadic.indicators.politics import side_values
 from dyadic.store import Store
 

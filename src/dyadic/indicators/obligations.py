@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import ADDERS, Panel, _check_free, _citations, _cover, _join, _versions
+from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+                                     cover as _cover, join as _join, versions as _versions)
 from dyadic.sources.atop_levels import PLEDGES
 from dyadic.store import Store
 
@@ -174,8 +175,11 @@ def add_obligations(panel: Panel, store: Store, carry_forward: bool = True) -> P
     _require(store, "add_obligations")
     _check_free(panel, COLUMNS, "add_obligations")
     lo, hi = atop_years(store)
-    dy = obligation_dyad_years(store, panel.start, panel.end, carry_forward=carry_forward,
-                               directed=panel.directed).drop(columns="treaties")
+    # every dyad's obligations for the years, computed once per store and span (a pair's panel asks for the
+    # same all-dyad table each time: the futures state and the triangle read it pair by pair)
+    key = ("obligations.dyad_years", panel.start, panel.end, carry_forward, panel.directed)
+    dy = store.cached(key, lambda: obligation_dyad_years(store, panel.start, panel.end, carry_forward=carry_forward,
+                                                         directed=panel.directed)).drop(columns="treaties")
     dy = dy.rename(columns={c: f"oblig_{c}" for c in dy.columns if c not in ("year", "a", "b")})
     dy["_hit"] = np.int8(1)
     fill = {**{f"oblig_{p}": 0 for p in PLEDGES}, "oblig_bilateral": 0, "oblig_multilateral": 0,

@@ -19,21 +19,28 @@ Rules (see docs/indicators/panel.md):
 - Every added column gets a coverage row: first and last year in which it holds a value in this panel,
   source name(s) and version(s), citation, and the rule behind it.
 
-All joins run in DuckDB on the in-memory frames; no Python loop touches rows.
+The frame and the steps that read store tables (trade, power, alliances) are Ibis expressions, each written
+once and run on the engine the caller picks (``engine="duckdb"`` or ``"spark"``, see docs/engines.md):
+:func:`build_panel` composes them into one query, the ``add_*`` functions run one over an existing panel.
+Values computed in memory (UNGA's matrix products, exercise lists, the other verbs' frames) are joined by
+:func:`join`, a NumPy binary search; no Python loop touches rows.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
-import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from dyadic import engine as eng
 from dyadic.errors import NotIngestedError, RequestError
+from dyadic.indicators import commitments, power, trade
 from dyadic.store import Store
 
 COW_LAST_DAY = "2016-12-31"  # last day of COW State System Membership v2016
@@ -128,28 +135,11 @@ class Panel:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+# Public: the other panel verbs (conflict, politics, arms, ...) record coverage and join their frames with these.
 
 
-def _sql(frames: dict[str, pd.DataFrame], query: str, params: list | None = None) -> pd.DataFrame:
-    """Run ``query`` over in-memory frames in a private DuckDB connection; a, b come back categorical."""
-    con = duckdb.connect()
-    try:
-        for name, df in frames.items():
-            con.register(name, df)
-        tbl = con.execute(query, params or []).fetch_arrow_table()
-    finally:
-        con.close()
-    cols = {}
-    for name in tbl.column_names:
-        col = tbl.column(name)
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            if name in ("a", "b"):
-                col = col.dictionary_encode()
-        cols[name] = col
-    return pa.table(cols).to_pandas(types_mapper=None)
-
-
-def _versions(store: Store, names: Iterable[str]) -> str:
+def versions(store: Store, names: Iterable[str]) -> str:
+    """``"name: version; ..."`` of the named sources the store holds (the coverage record's ``version``)."""
     src = store.sources()
     out = []
     for n in names:
@@ -159,7 +149,8 @@ def _versions(store: Store, names: Iterable[str]) -> str:
     return "; ".join(out)
 
 
-def _citations(store: Store, names: Iterable[str]) -> str:
+def citations(store: Store, names: Iterable[str]) -> str:
+    """The citations of the named sources the store holds, space-separated (the coverage record's ``citation``)."""
     src = store.sources()
     return " ".join(str(src[src.name == n].iloc[0]["citation"]) for n in names if (src.name == n).any())
 
@@ -174,8 +165,14 @@ def _years_with_data(data: pd.DataFrame, col: str) -> tuple[int | None, int | No
     return int(yrs.min()), int(yrs.max())
 
 
-def _cover(panel: Panel, data: pd.DataFrame, cols: list[str], source: str, version: str, citation: str,
-           note: str, step: str) -> Panel:
+def cover(panel: Panel, data: pd.DataFrame, cols: list[str], source: str, version: str, citation: str,
+          note: str, step: str) -> Panel:
+    """The panel with ``data`` as its frame and a coverage row per column of ``cols`` (replacing any earlier
+    row of the same column): first and last year in which it holds a value, source, version, citation, note.
+
+    Args:
+        step: the name appended to ``panel.added``.
+    """
     rows = []
     for c in cols:
         lo, hi = _years_with_data(data, c)
@@ -189,13 +186,14 @@ def _cover(panel: Panel, data: pd.DataFrame, cols: list[str], source: str, versi
     return replace(panel, data=data, coverage=cov[COVERAGE_COLUMNS], added=[*panel.added, step])
 
 
-def _check_free(panel: Panel, cols: list[str], step: str) -> None:
+def check_free(panel: Panel, cols: list[str], step: str) -> None:
+    """Raise :class:`RequestError` when the panel already has one of ``cols`` (``step`` was added before)."""
     clash = [c for c in cols if c in panel.data.columns]
     if clash:
         raise RequestError(f"the panel already has column(s) {', '.join(clash)}: {step} was added before")
 
 
-def _codes(values: pd.Series, cats: pd.Index) -> np.ndarray:
+def codes_in(values: pd.Series, cats: pd.Index) -> np.ndarray:
     """Position of each value in ``cats`` (-1 when absent or missing), via its distinct values only."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniq = values.cat.codes.to_numpy(), values.cat.categories
@@ -205,13 +203,15 @@ def _codes(values: pd.Series, cats: pd.Index) -> np.ndarray:
     return lookup[codes].astype(np.int64)
 
 
-def _join(panel: Panel, right: pd.DataFrame, cols: list[str], symmetric: bool = True,
-          within: tuple[int, int] | None = None, fill: dict[str, object] | None = None,
-          swap: dict[str, str] | None = None) -> pd.DataFrame:
-    """Left-join dyad-year values onto the panel (a new frame; the panel's own is not modified).
+def join(panel: Panel, right: pd.DataFrame, cols: list[str], symmetric: bool = True,
+         within: tuple[int, int] | None = None, fill: dict[str, object] | None = None,
+         swap: dict[str, str] | None = None) -> pd.DataFrame:
+    """Left-join an in-memory frame of dyad-year values onto the panel (a new frame; the panel's own is kept).
 
-    The panel's state categories are sorted, so ``(year, a, b)`` packs into one sortable integer key and
-    the join is a binary search (NumPy) rather than a hash join that would copy every column.
+    For values computed in memory (UNGA's matrix products, exercise lists, the frames of the other verbs):
+    the panel's state categories are sorted, so ``(year, a, b)`` packs into one sortable integer key and the
+    join is a binary search rather than a round trip through an engine (``bench/panel.py`` measures both).
+    Values read from store tables join on an engine instead (:func:`build_panel`).
 
     Args:
         right: ``year, a, b`` + ``cols``; non-directed (``a < b``) when ``symmetric``, else directed.
@@ -228,7 +228,7 @@ def _join(panel: Panel, right: pd.DataFrame, cols: list[str], symmetric: bool = 
     if symmetric:
         ia, ib = np.minimum(ia, ib), np.maximum(ia, ib)
     pkey = (year * k + ia) * k + ib
-    ra, rb = _codes(right["a"], cats), _codes(right["b"], cats)
+    ra, rb = codes_in(right["a"], cats), codes_in(right["b"], cats)
     known = np.flatnonzero((ra >= 0) & (rb >= 0))  # positions in ``right``: its columns are never copied
     rkey = (right["year"].to_numpy()[known].astype(np.int64) * k + ra[known]) * k + rb[known]
     srt = np.argsort(rkey, kind="stable")
@@ -263,8 +263,9 @@ def _column(right: pd.DataFrame, c: str, take: np.ndarray, hit: np.ndarray) -> t
         return np.zeros(len(take), dtype=object if col.dtype == object else np.float64), np.zeros(len(take), bool)
     if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
         arr = col.astype(object).to_numpy()
-    elif hasattr(col.array, "_data"):  # nullable: the raw values behind the mask
-        arr = col.array._data
+    elif isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and hasattr(col.dtype, "numpy_dtype"):
+        # A nullable column: its values as plain NumPy, a placeholder under the mask (``na`` says where).
+        arr = col.to_numpy(dtype=col.dtype.numpy_dtype, na_value=col.dtype.numpy_dtype.type(0))
     else:
         arr = col.to_numpy()
     return arr[take], hit & ~na[take]
@@ -311,7 +312,8 @@ def parse_pairs(pairs: Iterable[str | tuple[str, str]], registry) -> list[tuple[
 
 
 def create_dyadyears(store: Store, start: int, end: int, directed: bool = False,
-                     pairs: Iterable[str | tuple[str, str]] | None = None, system: str = "cow") -> Panel:
+                     pairs: Iterable[str | tuple[str, str]] | None = None, system: str = "cow",
+                     engine: str | eng.Engine = "duckdb") -> Panel:
     """Every dyad-year of the COW state system between ``start`` and ``end``.
 
     Args:
@@ -320,36 +322,13 @@ def create_dyadyears(store: Store, start: int, end: int, directed: bool = False,
         directed: both ``(a, b)`` and ``(b, a)`` per dyad-year; else one row with ``a < b``.
         pairs: restrict to these pairs (``"CHN-RUS"`` or tuples, codes or names), in the years both are members.
         system: the state system; only ``cow`` is available.
+        engine: where the frame's query runs (see :func:`build_panel`).
 
     Returns:
         A :class:`Panel` with columns ``year, a, b`` (state codes).
     """
     _check_frame(store, start, end, system)
-    cmp = "<>" if directed else "<"
-    members = store.con.execute(
-        f"""
-        WITH spells AS (
-            SELECT code, year(start) AS y0,
-                   CASE WHEN "end" >= DATE '{COW_LAST_DAY}' THEN greatest(?, 2016) ELSE year("end") END AS y1
-            FROM state_spells)
-        SELECT DISTINCT y AS year, code FROM spells, range(y0, y1 + 1) AS r(y)
-        WHERE y BETWEEN ? AND ?
-        """, [end, start, end]).df()
-    q = f"""SELECT s1.year::SMALLINT AS year, s1.code AS a, s2.code AS b FROM m s1 JOIN m s2
-            ON s1.year = s2.year AND s1.code {cmp} s2.code"""
-    params: list = []
-    if pairs is not None:
-        pf = pd.DataFrame(_pair_keys(store, pairs, directed), columns=["pa", "pb"])
-        q = f"SELECT d.* FROM ({q}) d JOIN pf ON d.a = pf.pa AND d.b = pf.pb"
-        frames = {"m": members, "pf": pf}
-    else:
-        frames = {"m": members}
-    data = _sql(frames, q + " ORDER BY year, a, b", params)
-    # One sorted category list for a and b: keeps rows ordered by code and makes joins integer searches.
-    cats = sorted(members["code"].unique())
-    data["a"] = data["a"].cat.set_categories(cats)
-    data["b"] = data["b"].cat.set_categories(cats)
-    return _frame_panel(store, data, start, end, directed)
+    return build_panel(store, start, end, (), directed, pairs, engine)
 
 
 def _check_frame(store: Store, start: int, end: int, system: str) -> None:
@@ -378,10 +357,226 @@ def _frame_panel(store: Store, data: pd.DataFrame, start: int, end: int, directe
                "still members; states entering after 2016 would be missing)" if extended else ""))
     cov = pd.DataFrame(columns=COVERAGE_COLUMNS)
     panel = Panel(data=data, coverage=cov, directed=directed, start=start, end=end)
-    version = _versions(store, ["country_codes"]) + ("; extended past 2016" if extended else "")
+    version = versions(store, ["country_codes"]) + ("; extended past 2016" if extended else "")
     cit = "Correlates of War Project (2017). State System Membership List, v2016."
-    return _cover(panel, data, ["year", "a", "b"], "country_codes (COW state system)", version, cit, note,
-                  "dyadyears")
+    return cover(panel, data, ["year", "a", "b"], "country_codes (COW state system)", version, cit, note,
+                 "dyadyears")
+
+
+# ---------------------------------------------------------------------------------------------- engine steps
+# The frame and the steps that read store tables (trade, power, alliances) are Ibis expressions, each defined
+# once below: build_panel composes them into one query, the add_* functions run one of them over an existing
+# panel's rows. Either way on the engine the caller picks (dyadic.engine).
+
+#: steps that run on an engine, and the sources each needs
+RELATIONAL = {"trade": (trade.COW, trade.GDP), "power": power.POWER_SOURCES, "alliances": (commitments.ALLIANCES,)}
+ALLIANCE_DATASETS = ("atop", "cow")
+
+
+def members_expr(spells: ibis.Table, start: int, end: int) -> ibis.Table:
+    """(year, code) of every COW member in the years: a spell covers a year it overlaps; spells alive on
+    COW's last day run to ``max(end, 2016)``."""
+    years = ibis.memtable(pd.DataFrame({"year": np.arange(start, end + 1, dtype="int32")}))
+    last = ibis.ifelse(spells["end"] >= ibis.date(COW_LAST_DAY), ibis.literal(max(end, 2016), "int32"),
+                       spells["end"].year().cast("int32"))
+    s = spells.select("code", y0=spells["start"].year().cast("int32"), y1=last)
+    m = s.join(years, (years.year >= s.y0) & (years.year <= s.y1))
+    return m.select("year", "code").distinct()
+
+
+def dyads_expr(members: ibis.Table, directed: bool, keep: list[tuple[str, str]] | None = None) -> ibis.Table:
+    """``year, a, b``: every pair of members in a year (``a < b``, or both orders when ``directed``), only the
+    ``keep`` pairs when given."""
+    x = members.rename(a="code")
+    y = members.view().rename(b="code", y_year="year")
+    d = x.join(y, [x.year == y.y_year, (x.a != y.b) if directed else (x.a < y.b)]).select("year", "a", "b")
+    if keep is not None:
+        d = d.filter(ibis.or_(*[(d.a == pa_) & (d.b == pb) for pa_, pb in keep]) if keep else ibis.literal(False))
+    return d
+
+
+def join_trade(d: ibis.Table, tr: ibis.Table, directed: bool) -> ibis.Table:
+    """Left-join non-directed trade indicators (``year, a, b`` + :data:`trade.DYAD_COLUMNS`, ``a < b``) onto
+    the dyad-years ``d``; a directed row with ``a > b`` reads each ``_a``/``_b`` pair swapped."""
+    cols = trade.DYAD_COLUMNS[3:]
+    tr = tr.rename(t_year="year", t_a="a", t_b="b")
+    lo, hi = (ibis.least(d.a, d.b), ibis.greatest(d.a, d.b)) if directed else (d.a, d.b)
+    j = d.left_join(tr, [d.year == tr.t_year, lo == tr.t_a, hi == tr.t_b])
+    swap = _suffix_swaps(cols) if directed else {}
+    vals = {c: ibis.ifelse(j.a > j.b, j[swap[c]], j[c]) if c in swap else j[c] for c in cols}
+    return j.select(*d.columns, **vals)
+
+
+def join_power(d: ibis.Table, sy: ibis.Table) -> ibis.Table:
+    """Each side's power state-year (``sy``: ``year, code`` + :data:`power.MEASURES`) and their ratios; values
+    only where both sides have a row (as :func:`power.power_dyad_years` pairs them)."""
+    sa = sy.rename(pa_year="year", pa_code="code", **{f"{m}_a": m for m in power.MEASURES})
+    sb = sy.rename(pb_year="year", pb_code="code", **{f"{m}_b": m for m in power.MEASURES})
+    j = d.left_join(sa, [d.year == sa.pa_year, d.a == sa.pa_code])
+    j = j.select(*d.columns, "pa_code", *[f"{m}_a" for m in power.MEASURES])
+    j = j.left_join(sb, [j.year == sb.pb_year, j.b == sb.pb_code])
+    both = j.pa_code.notnull() & j.pb_code.notnull()
+    none = ibis.null().cast("float64")
+    vals = {}
+    for m in power.MEASURES:
+        va, vb = ibis.ifelse(both, j[f"{m}_a"], none), ibis.ifelse(both, j[f"{m}_b"], none)
+        vals.update({f"{m}_a": va, f"{m}_b": vb, f"{m}_ratio": va / vb.nullif(0)})
+    return j.select(*d.columns, **vals)
+
+
+def join_alliance(d: ibis.Table, al: ibis.Table, ds: str, years: tuple[int, int]) -> ibis.Table:
+    """Pledge flags of dataset ``ds`` (``al``: :func:`commitments.alliance_expr` in the panel's direction):
+    the dataset's value, 0 in its ``years`` when the dyad has no pledge, missing outside them."""
+    al = al.rename(l_year="year", l_a="a", l_b="b", **{c: c.split("_", 1)[1] for c in _alliance_cols(ds)})
+    j = d.left_join(al, [d.year == al.l_year, d.a == al.l_a, d.b == al.l_b])
+    inside = j.year.between(*years)
+    none = ibis.null().cast("int8")
+    vals = {c: ibis.ifelse(inside, ibis.ifelse(j.l_year.isnull(), ibis.literal(0, "int8"), j[c]), none)
+            for c in _alliance_cols(ds)}
+    return j.select(*d.columns, **vals)
+
+
+def _tables_for(steps: Iterable[str]) -> list[str]:
+    steps = set(steps)
+    names = [*(trade.TABLES if "trade" in steps else ()), *(power.TABLES if "power" in steps else ()),
+             *(["alliances"] if "alliances" in steps else [])]
+    return list(dict.fromkeys(names))
+
+
+def _step_columns(step: str, years: dict) -> list[str]:
+    if step == "alliances":
+        return [c for ds in years for c in _alliance_cols(ds)]
+    return (trade.DYAD_COLUMNS if step == "trade" else power.DYAD_COLUMNS)[3:]
+
+
+def _apply(d: ibis.Table, step: str, store: Store, tables: dict, start: int, end: int, directed: bool,
+           years: dict) -> ibis.Table:
+    """``d`` with the columns of one relational step joined on (``years``: the years of each alliance dataset
+    to add)."""
+    if step == "trade":
+        return join_trade(d, trade.trade_expr(store, tables, trade.COW, start, end), directed)
+    if step == "power":
+        return join_power(d, power.state_years_expr(tables, start, end))
+    for ds, span in years.items():
+        al = commitments.alliance_expr(store, ds, start, end, directed, table=tables["alliances"])
+        d = join_alliance(d, al, ds, span)
+    return d
+
+
+def _typed(data: pd.DataFrame, steps: Iterable[str], years: dict) -> pd.DataFrame:
+    """The engine's result with the panel's dtypes: pledge flags as nullable ``Int8`` (Arrow hands an integer
+    column with nulls to pandas as floats)."""
+    for step in steps:
+        if step == "alliances":
+            for c in _step_columns(step, years):
+                v = data[c].to_numpy(dtype=np.float64)
+                # Built from values and mask: Series.astype("Int8") from floats takes ~0.1 s per million.
+                data[c] = pd.arrays.IntegerArray(np.nan_to_num(v).astype(np.int8), np.isnan(v))
+    return data
+
+
+def _cover_step(panel: Panel, store: Store, step: str, data: pd.DataFrame, years: dict) -> Panel:
+    if step == "alliances":
+        for ds, span in years.items():
+            panel = _alliance_cover(panel, store, data, ds, _alliance_cols(ds), span)
+        return panel
+    return _finish_external(panel, store, step, data, _step_columns(step, years), *EXTERNAL[step])
+
+
+def _engine(engine: str | eng.Engine, store: Store):
+    """An engine context: a new one by name (closed after), or the caller's open one (left open)."""
+    if isinstance(engine, str):
+        return eng.engine_for(eng.check_engine(engine), store)
+    return nullcontext(engine)
+
+
+def build_panel(store: Store, start: int, end: int, steps: Sequence[str] = ("trade", "power", "alliances"),
+                directed: bool = False, pairs: Iterable[str | tuple[str, str]] | None = None,
+                engine: str | eng.Engine = "duckdb") -> Panel:
+    """Dyad-years of the COW state system plus trade, power and/or alliances, as one query on ``engine``.
+
+    The same expressions as ``create_dyadyears`` followed by ``add_trade``, ``add_power`` and
+    ``add_alliances`` in the order of ``steps`` (which run them one query per step): the same rows, columns,
+    types and coverage record.
+
+    Args:
+        store: needs ``country_codes`` and the sources of each step (the error names what to ingest).
+        start, end: first and last year (inclusive).
+        steps: any of ``trade``, ``power``, ``alliances`` (both ATOP and COW).
+        directed: both orders of each dyad.
+        pairs: restrict to these pairs, as in ``create_dyadyears``.
+        engine: ``duckdb``, ``spark``, or an open :class:`dyadic.engine.Engine` over ``store`` (left open).
+
+    Returns:
+        A :class:`Panel`, sorted by year, a, b.
+    """
+    if isinstance(engine, str):
+        eng.check_engine(engine)
+    _check_frame(store, start, end, "cow")
+    steps = list(steps)
+    unknown = [s for s in steps if s not in RELATIONAL]
+    if unknown or len(set(steps)) < len(steps):
+        raise RequestError(f"steps must be distinct names among {', '.join(RELATIONAL)}, not {steps}")
+    store.require(*dict.fromkeys(n for s in steps for n in RELATIONAL[s]))
+    keep = _pair_keys(store, pairs, directed) if pairs is not None else None
+    years = {ds: commitments.alliance_years(store, ds) for ds in ALLIANCE_DATASETS} if "alliances" in steps else {}
+    with _engine(engine, store) as e:
+        tables = e.tables(["state_spells", *_tables_for(steps)])
+        members = members_expr(tables["state_spells"], start, end)
+        d = dyads_expr(members, directed, keep)
+        for step in steps:
+            d = _apply(d, step, store, tables, start, end, directed, years)
+        data = e.to_pandas(d, dictionary=("a", "b"))
+        # One sorted category list for a and b, every member of the years: keeps rows ordered by code and
+        # lets join() pack (year, a, b) into one integer.
+        cats = sorted(e.to_pandas(members.select("code").distinct())["code"])
+    data["year"] = data["year"].astype("int16")
+    for side in ("a", "b"):
+        data[side] = data[side].cat.set_categories(cats)
+    data = _typed(data, steps, years).sort_values(["year", "a", "b"], ignore_index=True)
+    panel = _frame_panel(store, data, start, end, directed)
+    for step in steps:
+        panel = _cover_step(panel, store, step, data, years)
+    return panel
+
+
+def _keys_table(data: pd.DataFrame) -> pa.Table:
+    """The panel's ``year, a, b`` and row position as Arrow (codes as strings built from the categories, not
+    one Python string per row)."""
+    def side(col: pd.Series) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(pa.array(col.cat.codes.to_numpy(), pa.int32()),
+                                              pa.array(col.cat.categories.astype(str))).cast(pa.string())
+
+    return pa.table({"year": pa.array(data["year"].to_numpy(), pa.int16()), "a": side(data["a"]),
+                     "b": side(data["b"]), "_row": pa.array(np.arange(len(data), dtype=np.int64))})
+
+
+def add_relational(panel: Panel, store: Store, step: str, engine: str | eng.Engine = "duckdb",
+                   datasets: Sequence[str] = ALLIANCE_DATASETS) -> Panel:
+    """Run one relational step (``trade``, ``power`` or ``alliances``) over the panel's rows on ``engine``.
+
+    The step's expression is the one :func:`build_panel` composes; here its left side is the panel's own
+    ``year, a, b`` (so any panel, whatever rows it holds, gets the step's columns row for row).
+
+    Args:
+        datasets: for ``alliances``, which of ``atop`` and ``cow`` to add.
+    """
+    store.require(*RELATIONAL[step])
+    years = {ds: commitments.alliance_years(store, ds) for ds in datasets} if step == "alliances" else {}
+    cols = _step_columns(step, years)
+    check_free(panel, cols, f"add_{step}")
+    with _engine(engine, store) as e:
+        d = ibis.memtable(_keys_table(panel.data))
+        tables = e.tables(_tables_for([step]))
+        expr = _apply(d, step, store, tables, panel.start, panel.end, panel.directed, years)
+        got = e.to_pandas(expr.select("_row", *cols))
+    # Back into the panel's row order by position: cheaper than an ORDER BY on the engine.
+    at = np.empty(len(got), dtype=np.int64)
+    at[got["_row"].to_numpy()] = np.arange(len(got))
+    out = panel.data.copy(deep=False)
+    for c in cols:
+        out[c] = got[c].to_numpy()[at]
+    return _cover_step(panel, store, step, _typed(out, [step], years), years)
 
 
 # ---------------------------------------------------------------------------------------------- additions
@@ -394,6 +589,9 @@ def add_unga(panel: Panel, store: Store, sel=None, indicators: tuple[str, ...] =
     (Signorino-Ritter S), ``unga_pi`` (Scott's pi). Missing when the pair shared no vote that year.
     Needs ``unvotes_voeten_2019`` (to 2019) and ``unga_unsc_votes_undl_scrape`` (from 2020) under the default
     selection. Cite: Voeten (2013); UN Digital Library voting data (see ``dyadic sources``).
+
+    The similarities are per-year matrix products in NumPy (:func:`dyadic.indicators.unga.dyad_years`; a
+    join cannot do them in the time, see docs/engines.md), joined onto the panel with :func:`join`.
 
     Args:
         sel: a :class:`dyadic.indicators.unga.VoteSelection` (its years are set to the panel's).
@@ -408,18 +606,19 @@ def add_unga(panel: Panel, store: Store, sel=None, indicators: tuple[str, ...] =
     if missing:
         raise NotIngestedError(f"add_unga needs the UN vote sources: run 'dyadic ingest {' '.join(missing)}' first.")
     cols = ["unga_n", *[f"unga_{i}" for i in indicators]]
-    _check_free(panel, cols, "add_unga")
+    check_free(panel, cols, "add_unga")
     dy = dyad_years(store, sel, indicators=tuple(indicators))
     dy = dy.rename(columns={"n": "unga_n", **{i: f"unga_{i}" for i in indicators}})
-    data = _join(panel, dy, cols)
+    data = join(panel, dy, cols)
     split = "; ".join(f"{s} {lo or ''}-{hi or ''}" for s, lo, hi in pieces)
     note = (f"roll calls: {split}; body {sel.body}; absences {sel.absent}; missing = no shared vote that year "
             "(or not both UN members)")
-    return _cover(panel, data, cols, " + ".join(dict.fromkeys(names)), _versions(store, names),
-                  _citations(store, dict.fromkeys(names)), note, "unga")
+    return cover(panel, data, cols, " + ".join(dict.fromkeys(names)), versions(store, names),
+                 citations(store, dict.fromkeys(names)), note, "unga")
 
 
-def add_alliances(panel: Panel, store: Store, datasets: tuple[str, ...] = ("atop", "cow")) -> Panel:
+def add_alliances(panel: Panel, store: Store, datasets: tuple[str, ...] = ALLIANCE_DATASETS,
+                  engine: str | eng.Engine = "duckdb") -> Panel:
     """Add formal alliance pledges in force (0/1), from ATOP 5.1 and/or COW alliances 4.1.
 
     Columns: ``atop_defense, atop_offense, atop_neutral, atop_nonagg, atop_consult`` (1815-2018) and
@@ -427,43 +626,33 @@ def add_alliances(panel: Panel, store: Store, datasets: tuple[str, ...] = ("atop
     years; missing after them (ATOP after 2018 is unknown, not "no alliance"). Directed panels carry ``a``'s
     obligations towards ``b``; non-directed ones count a pledge made by either side.
     Needs ``alliances_atop_cow``. Cite: Leeds et al. (2002), ATOP v5.1; Gibler (2009), COW alliances v4.1.
-    """
-    from dyadic.indicators.commitments import ALLIANCES, PLEDGES, alliance_dyad_years, alliance_years
 
-    if not store.has_source(ALLIANCES):
-        raise NotIngestedError(f"add_alliances needs ATOP/COW alliance data: run 'dyadic ingest {ALLIANCES}' first.")
+    Args:
+        engine: where the join runs (:func:`join_alliance` on ``duckdb``, ``spark`` or an open engine).
+    """
+    from dyadic.indicators.commitments import PLEDGES
+
+    if not store.has_source(commitments.ALLIANCES):
+        raise NotIngestedError("add_alliances needs ATOP/COW alliance data: run "
+                               f"'dyadic ingest {commitments.ALLIANCES}' first.")
     bad = [d for d in datasets if d not in PLEDGES]
     if bad:
         raise RequestError(f"unknown alliance dataset(s) {bad}; use atop and/or cow")
-    data = panel.data
-    out = panel
-    for ds in datasets:
-        cols = _alliance_cols(ds)
-        _check_free(out, cols, "add_alliances")
-        lo, hi = alliance_years(store, ds)
-        dy = alliance_dyad_years(store, ds, panel.start, panel.end, directed=panel.directed)
-        dy = dy.rename(columns={p: f"{ds}_{p}" for p in PLEDGES[ds]})
-        data = _join(out, dy, cols, symmetric=not panel.directed, within=(lo, hi), fill={c: 0 for c in cols})
-        out = _alliance_cover(out, store, data, ds, cols, (lo, hi))
-    return out
+    return add_relational(panel, store, "alliances", engine, datasets=tuple(dict.fromkeys(datasets)))
 
 
 def _alliance_cols(ds: str) -> list[str]:
-    from dyadic.indicators.commitments import PLEDGES
-
-    return [f"{ds}_{p}" for p in PLEDGES[ds]]
+    return [f"{ds}_{p}" for p in commitments.PLEDGES[ds]]
 
 
 def _alliance_cover(panel: Panel, store: Store, data: pd.DataFrame, ds: str, cols: list[str],
                     years: tuple[int, int]) -> Panel:
-    from dyadic.indicators.commitments import ALLIANCES
-
     lo, hi = years
     label = "ATOP 5.1" if ds == "atop" else "COW Formal Alliances 4.1"
     note = (f"{label}: 1 = pledge in force, 0 = none in {lo}-{hi}, missing outside those years; "
             + ("a's obligation towards b" if panel.directed else "either side's obligation"))
-    return _cover(panel, data, cols, f"{ALLIANCES} ({ds})", _versions(store, [ALLIANCES]),
-                  _citations(store, [ALLIANCES]), note, f"alliances:{ds}")
+    return cover(panel, data, cols, f"{commitments.ALLIANCES} ({ds})", versions(store, [commitments.ALLIANCES]),
+                 citations(store, [commitments.ALLIANCES]), note, f"alliances:{ds}")
 
 
 def add_exercises(panel: Panel, store: Store) -> Panel:
@@ -478,14 +667,14 @@ def add_exercises(panel: Panel, store: Store) -> Panel:
     if not store.has_source(EXERCISES):
         raise NotIngestedError(f"add_exercises needs the MME data: run 'dyadic ingest {EXERCISES}' first.")
     cols = ["mme_exercises", "mme_names"]
-    _check_free(panel, cols, "add_exercises")
+    check_free(panel, cols, "add_exercises")
     lo, hi = exercise_years(store)
     dy = exercise_dyad_years(store, panel.start, panel.end).rename(
         columns={"exercises": "mme_exercises", "names": "mme_names"})
-    data = _join(panel, dy, cols, within=(lo, hi), fill={"mme_exercises": 0, "mme_names": ""})
+    data = join(panel, dy, cols, within=(lo, hi), fill={"mme_exercises": 0, "mme_names": ""})
     note = f"count 0 / names empty = no joint exercise in {lo}-{hi}; missing outside those years"
-    return _cover(panel, data, cols, EXERCISES, _versions(store, [EXERCISES]), _citations(store, [EXERCISES]),
-                  note, "exercises")
+    return cover(panel, data, cols, EXERCISES, versions(store, [EXERCISES]), citations(store, [EXERCISES]),
+                 note, "exercises")
 
 
 def _suffix_swaps(cols: list[str]) -> dict[str, str]:
@@ -507,15 +696,6 @@ EXTERNAL = {
 }
 
 
-def _add_external(panel: Panel, store: Store, step: str, frame: pd.DataFrame, sources: list[str],
-                  note: str) -> Panel:
-    cols = [c for c in frame.columns if c not in ("year", "a", "b")]
-    _check_free(panel, cols, step)
-    swap = _suffix_swaps(cols)
-    data = _join(panel, frame, cols, swap=swap if panel.directed else None)
-    return _finish_external(panel, store, step, data, cols, sources, note)
-
-
 def _finish_external(panel: Panel, store: Store, step: str, data: pd.DataFrame, cols: list[str],
                      sources: list[str], note: str) -> Panel:
     if panel.directed:
@@ -525,63 +705,33 @@ def _finish_external(panel: Panel, store: Store, step: str, data: pd.DataFrame, 
             if c.endswith(("_ratio", "_asym")):
                 data[c] = data[c].where(data["a"].astype(str) < data["b"].astype(str))
     present = [s for s in sources if store.has_source(s)]
-    return _cover(panel, data, cols, " + ".join(present), _versions(store, present), _citations(store, present),
-                  note, step)
+    return cover(panel, data, cols, " + ".join(present), versions(store, present), citations(store, present),
+                 note, step)
 
 
-def add_trade(panel: Panel, store: Store) -> Panel:
-    """Add bilateral trade and dependence (symmetric), from :func:`dyadic.indicators.trade.trade_dyad_years`.
+def add_trade(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -> Panel:
+    """Add bilateral trade and dependence (symmetric): the indicators of
+    :func:`dyadic.indicators.trade.trade_dyad_years` (its expression, :func:`trade.trade_expr`), joined by
+    :func:`join_trade` on ``engine``.
 
-    Columns: as that function returns them (``_a``/``_b`` suffixes name the side; a directed panel swaps them
-    so ``_a`` is always the panel's ``a``; ``dep_asym`` is kept only on rows with ``a < b``). Needs ``cow_trade``
-    and ``wb_gdp`` (the function names what to ingest when they are absent). Cite: Barbieri & Keshk, COW Trade
-    4.0; World Bank WDI GDP.
+    Columns: :data:`trade.DYAD_COLUMNS` (``_a``/``_b`` suffixes name the side; a directed panel swaps them so
+    ``_a`` is always the panel's ``a``; ``dep_asym`` is kept only on rows with ``a < b``). Needs ``cow_trade``
+    and ``wb_gdp``. Cite: Barbieri & Keshk, COW Trade 4.0; World Bank WDI GDP.
     """
-    from dyadic.indicators.trade import trade_dyad_years
-
-    # Codes as Arrow dictionaries: no million Python strings to build and match.
-    frame = trade_dyad_years(store, panel.start, panel.end, categorical=True)
-    return _add_external(panel, store, "trade", frame, *EXTERNAL["trade"])
+    return add_relational(panel, store, "trade", engine)
 
 
-def add_power(panel: Panel, store: Store) -> Panel:
+def add_power(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -> Panel:
     """Add capabilities: CINC (COW NMC), GDP and military spending of each side and their ratios.
 
     Columns: as :func:`dyadic.indicators.power.power_dyad_years` returns them (``cinc_a, cinc_b, cinc_ratio,
-    gdp_*, milex_*``). In a directed panel ``_a``/``_b`` follow the panel's order and ``*_ratio`` (a to b in
-    the non-directed frame) is kept only on rows with ``a < b``. Needs ``cow_nmc`` (and ``sipri_milex``,
-    ``wb_gdp`` for those columns). Cite: Singer, Bremer & Stuckey (1972), NMC 7.0; SIPRI; World Bank.
+    gdp_*, milex_*``), each side looked up in :func:`power.state_years_expr` by :func:`join_power` on
+    ``engine`` (no forming of all pairs of states). A dyad-year has values only when both sides have a
+    state-year row. In a directed panel ``_a``/``_b`` follow the panel's order and ``*_ratio`` (a to b in the
+    non-directed frame) is kept only on rows with ``a < b``. Needs ``cow_nmc``, ``sipri_milex`` and
+    ``wb_gdp``. Cite: Singer, Bremer & Stuckey (1972), NMC 7.0; SIPRI; World Bank.
     """
-    from dyadic.indicators.power import DYAD_COLUMNS, MEASURES, power_state_years
-
-    cols = [c for c in DYAD_COLUMNS if c not in ("year", "a", "b")]
-    _check_free(panel, cols, "add_power")
-    # The values of joining power_dyad_years, without forming all ~1.3 M pairs of states: each side is looked
-    # up in a (year, state) table. A dyad-year has values only when both sides have a state-year row, as there.
-    sy = power_state_years(store, panel.start, panel.end)
-    data = panel.data
-    cats = data["a"].cat.categories
-    ns, y0 = len(cats), panel.start
-    code = _codes(sy["code"], cats)
-    mine = code >= 0
-    slot = (sy["year"].to_numpy()[mine].astype(np.int64) - y0) * ns + code[mine]
-    size = (panel.end - y0 + 1) * ns
-    has = np.zeros(size, dtype=bool)
-    has[slot] = True
-    year = data["year"].to_numpy().astype(np.int64) - y0
-    ka = year * ns + data["a"].cat.codes.to_numpy()
-    kb = year * ns + data["b"].cat.codes.to_numpy()
-    both = has[ka] & has[kb]
-    out = data.copy(deep=False)
-    for m in MEASURES:
-        table = np.full(size, np.nan)
-        table[slot] = sy[m].to_numpy(dtype=np.float64, na_value=np.nan)[mine]
-        va = np.where(both, table[ka], np.nan)
-        vb = np.where(both, table[kb], np.nan)
-        out[f"{m}_a"], out[f"{m}_b"] = va, vb
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"{m}_ratio"] = np.where(vb != 0, va / vb, np.nan)  # SQL: x_a / nullif(x_b, 0)
-    return _finish_external(panel, store, "power", out, cols, *EXTERNAL["power"])
+    return add_relational(panel, store, "power", engine)
 
 
 #: name -> function, for ``dyadic panel --add``

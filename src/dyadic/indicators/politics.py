@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from dyadic.errors import NotIngestedError, RequestError
-from dyadic.indicators.panel import ADDERS, Panel, _check_free, _citations, _codes, _cover, _join, _versions
+from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+                                     codes_in as _codes, cover as _cover, join as _join,
+                                     versions as _versions)
 from dyadic.sources.politics import IGO_STATUS
 from dyadic.store import Store
 
