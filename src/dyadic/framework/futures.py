@@ -747,8 +747,14 @@ def headline_choice(store: Store | None, h: pd.DataFrame, cfg: dict, horizon: in
         return run()
     key = ("futures.headline", horizon, orig, float(sett["drop"]), int(sett["history_years"]),
            int(sett["min_class"]), int(sett["min_points"]), float(ref["asym_min"]), int(ref["rising_years"]),
-           tuple(ref["order"]), id(h))
+           tuple(ref["order"]), _content_key(h))
     return store.cached(key, run)
+
+
+def _content_key(h: pd.DataFrame) -> int:
+    """A key for a history frame's content (0.5 s for a million rows), so a remembered back-test is reused
+    by any run that has the same history -- an object's id would be new every run."""
+    return int(pd.util.hash_pandas_object(h, index=False).sum())
 
 
 def _conflict_on(h: pd.DataFrame, ch: pd.DataFrame, horizon: int) -> np.ndarray:
