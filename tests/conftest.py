@@ -16,6 +16,14 @@ from dyadic.store import Store, ingest
 UNGA_SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape"]
 
 
+def pytest_configure(config) -> None:
+    """The brief's disk cache goes to a folder of this run, never to the user's home cache."""
+    if "DYADIC_BRIEF_CACHE" not in os.environ:
+        import tempfile
+
+        os.environ["DYADIC_BRIEF_CACHE"] = tempfile.mkdtemp(prefix="dyadic-brief-cache-")
+
+
 def data_settings(tmp: Path) -> Settings:
     return Settings.resolve(data=os.environ.get("DYADIC_DATA"), store=tmp / "test.duckdb",
                             cache=os.environ.get("DYADIC_CACHE") or tmp / "cache")

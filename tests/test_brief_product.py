@@ -114,3 +114,43 @@ def test_pdf_prints_with_a_page_count(unga_store, tmp_path):
     pages = pdf_pages(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-" and 1 <= pages <= 30
     assert f"({pages} pages)" in " ".join(r.output.split())
+
+
+def test_paper_file_statements_are_checked(unga_store, tmp_path):
+    """--paper takes any text: its statements are extracted and those tied to a measure are judged."""
+    paper = tmp_path / "note.md"
+    paper.write_text("# A note on China and Russia\n\nIn 2015, China and Russia voted alike on 90% of the UN General "
+                     "Assembly roll calls on which both voted. Their friendship is deep.\n")
+    r = runner.invoke(app, ["brief", "CHN", "RUS", "--out", str(tmp_path), "--no-ingest", "--paper", str(paper),
+                            "--store", str(unga_store.path)])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "brief-CHN-RUS.html").read_text()
+    part = html[html.index('id="paper-file"'):html.index('id="evidence"')]
+    assert "note.md" in part
+    rows = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td><td>([^<]+)</td>", part)
+    assert rows, part[:2000]
+    judged = [v for v, _ in rows if v in ("holds", "off", "contradicted", "no data")]
+    assert judged and any("90%" in s for _, s in rows), rows
+
+
+def test_web_page_shows_the_briefs_findings(unga_store, tmp_path):
+    """The pair's web sections and the HTML brief state the same findings for the same pair."""
+    import html as htmlmod
+
+    from fastapi.testclient import TestClient
+
+    from dyadic.web import create_app
+
+    brief = _brief(unga_store, tmp_path, "CHN", "RUS", "--third", "USA")
+    with TestClient(create_app(unga_store.path, warm=False, page_wait=300, api_wait=300)) as client:
+        doc = client.get("/api/v1/pairs/CHN/RUS/sections", params={"third": "USA"}).json()
+        page = client.get("/pair/CHN/RUS", params={"third": "USA"}).text
+    found = [f for s in doc["sections"] for f in s["findings"]]
+    assert found
+    def plain(x: str) -> list[str]:
+        return htmlmod.unescape(re.sub(r"<[^>]+>|\s+", " ", x)).split()
+
+    brief_text, page_text = " ".join(plain(brief)), " ".join(plain(page))
+    for f in found:
+        assert " ".join(plain(f)) in brief_text, f"in the web sections, not in the brief: {f[:120]}"
+        assert " ".join(plain(f)) in page_text, f"in the web sections, not on the pair page: {f[:120]}"

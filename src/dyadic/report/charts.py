@@ -6,6 +6,9 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+#: chart size in CSS pixels: two charts side by side fill the printed page's width.
+WIDTH, HEIGHT = 380, 150
+
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to an SVG string without any network access."""
@@ -33,4 +36,4 @@ def yearly_lines(df: pd.DataFrame, y: str, color: str, title: str, y_title: str,
         text = alt.Chart(m).mark_text(align="left", dx=3, dy=-4, color="#555", fontSize=10).encode(
             x="year:Q", y=alt.value(8), text="label:N")
         layers += [rule, text]
-    return alt.layer(*layers).properties(title=title, width=640, height=260)
+    return alt.layer(*layers).properties(title=title, width=WIDTH, height=HEIGHT)

@@ -8,6 +8,8 @@ import pandas as pd
 
 from dyadic.framework import shocks
 from dyadic.indicators.events import GRAPH, pair_series
+from dyadic.report.charts import HEIGHT, WIDTH
+from dyadic.report.trace import num
 from dyadic.store import Store
 
 
@@ -32,7 +34,7 @@ def monthly_chart(df: pd.DataFrame, marks: pd.DataFrame, title: str) -> alt.Laye
         layers.append(alt.Chart(m).mark_rule(strokeDash=[4, 3], color="#888").encode(x="month:T", tooltip=["label:N"]))
         layers.append(alt.Chart(m).mark_text(align="left", dx=2, dy=-4, fontSize=10, color="#555").encode(
             x="month:T", y=alt.value(8), text="n:N"))
-    return alt.layer(*layers).properties(title=title, width=640, height=260)
+    return alt.layer(*layers).properties(title=title, width=WIDTH, height=HEIGHT)
 
 
 def events_section(store: Store, a: str, b: str, c: str | None, names: dict[str, str]
@@ -59,19 +61,20 @@ def events_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
     if len(pair):
         top = pair.loc[pair.score_day.idxmax()]
         neg = pair[pair.score_day < 0]
+        rows, span = f"event_graph_daily {a}–{b}, monthly", f"{lo[:7]}–{hi[:7]}"
         findings.append(
-            f"In the GDELT daily country graph ({lo[:7]} to {hi[:7]}), the {names[a]}–{names[b]} tie was net "
-            f"cooperative in {len(pair) - len(neg)} of {len(pair)} covered months; its most cooperative month was "
-            f"{top.period} ({top.score_day:.0f} per day).")
+            f"In the GDELT daily country graph ({lo[:7]} to {hi[:7]}; scores as the upstream graph builds them, "
+            f"months without a daily file are gaps), the {names[a]}–{names[b]} tie was net cooperative in "
+            f"{num(len(pair) - len(neg), 'int', 'graph_cooperative_months', GRAPH, span, rows)} of "
+            f"{num(len(pair), 'int', 'graph_covered_months', GRAPH, span, rows)} covered months; its most "
+            f"cooperative month was {top.period} "
+            f"({num(top.score_day, 'f0', 'graph_score_per_day', GRAPH, top.period, rows)} per day).")
     yearly = df.assign(year=df.month.dt.year).groupby(["dyad", "year"]).score_day.mean().unstack("dyad")
     if c:
         neg_years = {d: [int(y) for y, v in yearly[d].items() if v < 0] for d in yearly.columns if d != f"{a}–{b}"}
         parts = [f"{d}: {', '.join(map(str, ys)) or 'none'}" for d, ys in neg_years.items()]
         findings.append("Years in which the average tie with the third party was net conflictual — "
                         + "; ".join(parts) + ".")
-    findings.append("Scores are the upstream graph's construction (Goldstein score plus source, article and tone "
-                    "terms, bare state actors only), summed per day and averaged over the month's covered days; "
-                    "months without any daily file are gaps, not zeros.")
     later = key_dates(hi, "9999-12-31", dyads)
     if len(later):
         findings.append("Not covered by the graph, so not measured here: " + "; ".join(
@@ -81,6 +84,8 @@ def events_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
     table = yearly.round(1).reset_index().to_html(index=False, classes="evidence", border=0)
     marks_html = marks.assign(n=range(1, len(marks) + 1))[["n", "date", "label", "citation"]].to_html(
         index=False, classes="evidence", border=0)
-    tables = [("Evidence: mean daily graph score by year (source: gdelt_daily_country_graph)", table),
+    tables = [("Evidence: mean daily graph score by year (source: gdelt_daily_country_graph; Goldstein score plus "
+               "source, article and tone terms, bare state actors only, summed per day, averaged over the month's "
+               "covered days)", table),
               ("Dated events marked on the chart (data/key_dates.csv)", marks_html)]
     return findings, [chart], tables

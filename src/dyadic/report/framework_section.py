@@ -18,14 +18,22 @@ Each paragraph states the system's finding first, then the paper's claim (quoted
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
 from dyadic.framework.drivers import DRIVERS, DriverScores, compute_drivers
 from dyadic.framework.nature import asymmetry, classify, classify_years, widening
-from dyadic.framework.triangle import ASSUMPTIONS, INDETERMINATE, substitution, triangle, what_if
+from dyadic.framework.triangle import (
+    ASSUMPTIONS,
+    INDETERMINATE,
+    substitution,
+    triangle,
+    what_if,
+)
 from dyadic.report.bottom_line import Answer
 from dyadic.report.charts import yearly_lines
+from dyadic.report.trace import num, question
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
@@ -75,11 +83,13 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str], summar
     year = int(row.year)
     scores = {d: float(row[d]) for d in DRIVERS if pd.notna(row[d])}
     strong = [d for d, s in scores.items() if s >= v["strong_pct"]]
-    text = ", ".join(f"{ds.config.drivers[d].label.lower()} {s:.0f}" for d, s in sorted(scores.items(), key=lambda x: -x[1]))
+    src, rows = "drivers (dyadic/data/drivers.toml inputs)", f"driver scores {a}–{b}"
+    text = ", ".join(f"{ds.config.drivers[d].label.lower()} {num(s, 'f0', f'driver_{d}', src, year, rows)}"
+                     for d, s in sorted(scores.items(), key=lambda x: -x[1]))
     unmeasured = [ds.config.drivers[d].label.lower() for d in DRIVERS if d not in scores]
     findings.append(
         f"In {year}, the latest year with at least {v['many_measured']} drivers measured, {names[a]}–{names[b]} "
-        f"scored (percentile among {ds.reference}): {text}. {len(strong)} of {len(scores)} measured drivers "
+        f"scored (percentile among {ds.reference.split(' (')[0]}; definition in the rules below): {text}. {len(strong)} of {len(scores)} measured drivers "
         f"are at or above the {v['strong_pct']:.0f}th percentile."
         + (f" Not measured that year: {', '.join(unmeasured)}." if unmeasured else ""))
     if len(strong) >= v["many_strong"]:
@@ -95,7 +105,8 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str], summar
         conf = "high" if len(scores) == len(DRIVERS) else "medium"
         summary[1] = Answer(1, "Drivers", html.escape(
             f"In {year}, {names[a]}–{names[b]}'s strongest drivers were "
-            + " and ".join(f"{ds.config.drivers[d].label.lower()} ({_ordinal(s)} percentile)" for d, s in lead)
+            + " and ".join(f"{ds.config.drivers[d].label.lower()} ({num(s, 'ord', f'driver_{d}', src, year, rows)} "
+                           "percentile)" for d, s in lead)
             + f"; {len(strong)} of {len(scores)} measured drivers are at or above the {_ordinal(v['strong_pct'])}."),
             conf, year)
     sec = scores.get("security_reassurance")
@@ -110,7 +121,7 @@ def drivers_part(ds: DriverScores, a: str, b: str, names: dict[str, str], summar
     tables.append((f"Evidence: every driver score of {a}–{b} in {year} expanded into its inputs (value, percentile "
                    f"among {ds.reference.split(' (')[0]}, the year each value stands on, weight; {CONFIG_NOTE})",
                    _table(ex.drop(columns=["desc"]))))
-    findings += [f"{s}." for s in ds.evidence(a, b, year).sentence]
+    findings.append(older_inputs(ds.evidence(a, b, year), year))
     tables.append((f"Driver scores of {a}–{b} by year (empty = not measured)", _table(p)))
     return findings, charts, tables, paper
 
@@ -165,8 +176,11 @@ def nature_part(store: Store, ds: DriverScores, a: str, b: str, names: dict[str,
                                    "gap", domain=(0, 1)))
     strong = asy.dropna(subset=["index"]).stronger.iloc[-1] if asy["index"].notna().any() else None
     if w["verdict"] != "unknown":
+        span = f"{w['years'][0]}–{w['years'][1]}"
+        slope = num(w["slope"], "sf4", "asymmetry_index_slope", "cow_nmc, wb_gdp, sipri_milex", span,
+                    f"asymmetry index {a}–{b} by year")
         findings.append(f"Asymmetry index (mean capability gap: CINC, GDP, military spending) "
-                        f"{w['years'][0]}–{w['years'][1]}: slope {w['slope']:+.4f} a year, so by the rule the gap is "
+                        f"{span}: slope {slope} a year, so by the rule the gap is "
                         f"<strong>{w['verdict']}</strong>" + (f"; {strong} is the stronger side." if strong else "."))
     # Vassalage: the latest year whose client criteria can be decided.
     client_known = None
@@ -225,10 +239,13 @@ def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str
                     "Ties are amity (pledges, UN alignment) minus enmity (rivalry, disputes), named only when "
                     "clear of the neutral band (docs/methods/triangle.md).")
     if summary is not None:
+        # the answer's year is the year its ties stand on, said beside the year it describes when older
+        as_of = int(last.as_of) if str(last.as_of)[:4].isdigit() else year
         summary[5] = Answer(5, "Third parties", html.escape(
             f"In {year} the triangle {names[c]}–{names[a]}–{names[b]} is a {last.configuration} "
-            f"({'balanced' if last.balanced else 'unbalanced'}), unchanged since {since}."),
-            "medium" if year - since >= 3 else "low", year)
+            f"({'balanced' if last.balanced else 'unbalanced'}), unchanged since {since}"
+            + (f"; its ties stand on data as of {as_of}." if as_of < year else ".")),
+            "medium" if year - since >= 3 and as_of >= year - 5 else "low", min(as_of, year))
     # The third party would court the weaker partner.
     cap = ds.rows(a, b)
     cap = cap[cap.year <= year].dropna(subset=["milex_a", "milex_b"])
@@ -245,7 +262,9 @@ def triangle_part(ds: DriverScores, a: str, b: str, c: str, names: dict[str, str
         low = int((measured.cover < cfg["substitute_min"]).sum())
         full = int((measured.cover >= cfg["substitute_full"]).sum())
         half = len(measured) / 2
-        desc = "; ".join(f"{r.dimension} ({r.year}): {r.cover:.2f}" for r in measured.itertuples())
+        desc = "; ".join(f"{r.dimension} ({r.year}): "
+                         f"{num(r.cover, 'f2', f'substitution_{r.dimension}', 'drivers inputs', r.year, f'{c} for {partner}, {target}')}"
+                         for r in measured.itertuples())
         findings.append(f"How far {c} could substitute for {partner} as {target}'s partner (share of the partner's "
                         f"value it already reaches): {desc}. Assumptions: " + "; ".join(ASSUMPTIONS) + ".")
         if low > half:
@@ -275,13 +294,30 @@ def framework_sections(store: Store, a: str, b: str, c: str | None, names: dict[
     ds = scores_for(store)
     nm = [f"{ds.config.drivers[d].label}: " + "; ".join(ds.config.drivers[d].not_measured) for d in DRIVERS
           if ds.config.drivers[d].not_measured] + [f"missing input — {m}" for m in ds.missing]
-    q1 = (*drivers_part(ds, a, b, names, summary), nm)
-    q2 = (*nature_part(store, ds, a, b, names, summary), [])
+    with question(1):
+        q1 = (*drivers_part(ds, a, b, names, summary), nm)
+    with question(2):
+        q2 = (*nature_part(store, ds, a, b, names, summary), [])
     if c:
-        q5 = (*triangle_part(ds, a, b, c, names, store, summary), [])
+        with question(5):
+            q5 = (*triangle_part(ds, a, b, c, names, store, summary), [])
     else:
         q5 = ([], [], [], [], ["No third party given: the triangle needs one (dyadic brief A B --third C)."])
     return {1: q1, 2: q2, 5: q5}
+
+
+def older_inputs(ev: pd.DataFrame, year: int) -> str:
+    """One sentence: the inputs of each driver that stand on data older than ``year`` (said beside the scores,
+    so a 2024 score resting on 2014 disputes says so)."""
+    parts = []
+    for r in ev.itertuples():
+        old = [f"{what} {as_of}" for what, as_of in re.findall(r"([^;,]+?) as of (\d{4})", r.rests_on or "")
+               if int(as_of) < year]
+        if old:
+            parts.append(f"{r.driver.replace('_', ' ')}: {', '.join(w.strip() for w in old)}")
+    if not parts:
+        return f"Every measured input of the {year} scores is from {year}."
+    return f"Inputs older than {year} under the {year} scores: " + "; ".join(parts) + "."
 
 
 def _article(label: str) -> str:

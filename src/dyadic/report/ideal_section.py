@@ -12,6 +12,8 @@ import altair as alt
 import pandas as pd
 
 from dyadic.indicators.ideal_points_table import dyad_distances, is_current, positions
+from dyadic.report.charts import HEIGHT, WIDTH
+from dyadic.report.trace import num
 from dyadic.store import Store
 
 PUBLISHED = "unga_ideal_points_voeten"
@@ -66,18 +68,28 @@ def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, 
     last = int(pos.year.max())
     p = pos[pos.year == last].set_index("code")
     d = dist[dist.year == last].set_index("dyad")
-    fmt = lambda r: f"{r.theta:+.2f} [{r.lo:+.2f}, {r.hi:+.2f}]"  # noqa: E731
+    src = "ideal_points" if what.startswith("dyadic") else PUBLISHED
+
+    def fmt(x: str) -> str:
+        r, rows = p.loc[x], f"ideal points, {x}"
+        return (f"{num(r.theta, 'sf2', 'ideal_point', src, last, rows)} [{num(r.lo, 'sf2', 'ideal_point_q5', src, last, rows)}, "
+                f"{num(r.hi, 'sf2', 'ideal_point_q95', src, last, rows)}]")
+
+    def gap(k: str) -> str:
+        return num(d.loc[k].distance, "f2", "ideal_point_distance", src, last, f"ideal points, {k}")
     findings = [
         f"UN General Assembly ideal points in {last} (one dimension, USA at the positive end; {what}): "
-        + "; ".join(f"{names[x]} {fmt(p.loc[x])}" for x in codes if x in p.index) + ".",
+        + "; ".join(f"{names[x]} {fmt(x)}" for x in codes if x in p.index) + ".",
     ]
     if c and len(d) == 3:
         pair = d.loc[f"{a}–{b}"].distance
         far = min(d.loc[f"{a}–{c}"].distance, d.loc[f"{b}–{c}"].distance)
         findings.append(
-            f"Distance {names[a]}–{names[b]}: {pair:.2f}; {names[a]}–{names[c]}: {d.loc[f'{a}–{c}'].distance:.2f}; "
-            f"{names[b]}–{names[c]}: {d.loc[f'{b}–{c}'].distance:.2f}. The pair is "
-            f"{far / pair if pair > 0 else float('inf'):.1f} times closer to each other than the nearer partner "
+            f"Distance {names[a]}–{names[b]}: {gap(f'{a}–{b}')}; {names[a]}–{names[c]}: {gap(f'{a}–{c}')}; "
+            f"{names[b]}–{names[c]}: {gap(f'{b}–{c}')}. The pair is "
+            + (num(far / pair, "f1", "ideal_point_distance_ratio", src, last, f"ideal points, {a}–{b} vs {c}")
+               if pair > 0 else "infinitely")
+            + f" times closer to each other than the nearer partner "
             f"is to {names[c]}; which partner sits further from {names[c]} is "
             f"{names[a] if p.loc[a].theta < p.loc[b].theta else names[b]}.")
     pos["state"] = pos.code.map(names)
@@ -85,11 +97,11 @@ def ideal_section(store: Store, a: str, b: str, c: str | None, names: dict[str, 
                                  color=alt.Color("state:N", title=None, legend=alt.Legend(orient="bottom")))
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", title="ideal point (USA positive)"), y2="hi:Q")
     chart = alt.layer(band, base.mark_line().encode(y="theta:Q")).properties(
-        title="UNGA ideal points with 90% intervals", width=640, height=240)
+        title="UNGA ideal points with 90% intervals", width=WIDTH, height=HEIGHT)
     dchart = alt.Chart(dist).mark_line().encode(
         x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None), y=alt.Y("distance:Q", title="|Δ ideal point|"),
         color=alt.Color("dyad:N", title=None, legend=alt.Legend(orient="bottom"))).properties(
-        title="Ideal-point distance of each dyad", width=640, height=200)
+        title="Ideal-point distance of each dyad", width=WIDTH, height=HEIGHT)
     wide = pos.pivot(index="year", columns="code", values="theta").round(3)
     table = pd.concat([wide, dist.pivot(index="year", columns="dyad", values="distance").round(3)], axis=1)
     return findings, [chart, dchart], [(caption, table.reset_index().to_html(index=False, border=0,

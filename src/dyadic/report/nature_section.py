@@ -12,7 +12,13 @@ import html
 import altair as alt
 import pandas as pd
 
-from dyadic.indicators.commitments import ALLIANCES, PLEDGES, alliance_years, pledges_in_force
+from dyadic.indicators.commitments import (
+    ALLIANCES,
+    PLEDGES,
+    alliance_years,
+    pledges_in_force,
+)
+from dyadic.report.charts import WIDTH
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
 
@@ -31,7 +37,7 @@ def pledge_chart(df: pd.DataFrame, title: str) -> alt.Chart:
         y=alt.Y("pledge:N", title=None, sort=list(LABELS.values())),
         row=alt.Row("dyad:N", title=None),
         color=alt.value("#4c78a8"),
-    ).properties(title=title, width=640, height=90)
+    ).properties(title=title, width=WIDTH, height=32)
 
 
 def alliance_part(store: Store, a: str, b: str, c: str | None, names: dict[str, str]):
@@ -44,21 +50,20 @@ def alliance_part(store: Store, a: str, b: str, c: str | None, names: dict[str, 
         f["dyad"] = f"{x}–{y}"
         frames.append(f)
     df = pd.concat(frames, ignore_index=True)
-    findings = []
+    parts = []
     for (x, y), f in zip(dyads, frames):
         last = f[f.year == hi].iloc[0]
         held = [LABELS[p] for p in PLEDGES["atop"] if last[p] == 1]
         formal = last.defense == 1 or last.offense == 1
         gaps = f[f.any_pledge != 1].year
         first = int(gaps.max()) + 1 if len(gaps) else start
-        run = f" (some pledge in force every year since {first})" if held else ""
-        findings.append(
-            f"In {hi}, ATOP's last year, {names.get(x, x)} and {names.get(y, y)} had "
-            + (f"{', '.join(held)} pledge(s){run}" if held else "no alliance pledge of any type")
-            + f": {'a formal alliance (defence or offence pledge)' if formal else 'no defence or offence obligation'}."
-        )
-    findings.append(f"ATOP 5.1 ends in {hi}: obligations after {hi} (for example under later treaties) are not "
-                    "measured here, not assumed absent.")
+        parts.append(f"{names.get(x, x)} and {names.get(y, y)} had "
+                     + (f"{', '.join(held)} pledge(s) (some pledge in force every year since {first})" if held
+                        else "no alliance pledge of any type")
+                     + f": {'a formal alliance (defence or offence pledge)' if formal else 'no defence or offence obligation'}")
+    # One sentence for the three dyads (the chart shows the years); ATOP's end is said beside it.
+    findings = [f"In {hi}, ATOP's last year (later obligations not measured, not assumed absent), "
+                + "; ".join(parts) + "."]
     last = frames[0][frames[0].year == hi].iloc[0]
     formal = bool(last.defense == 1 or last.offense == 1)
     paper = []

@@ -8,17 +8,22 @@ with neither is tested at its own detected change points, which the finding says
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
-from dyadic.framework.shocks import breaks, event_study
+from dyadic.errors import DyadicError
+from dyadic.framework import shocks as fs
+from dyadic.framework.shocks import breaks
 from dyadic.framework.shocks import dyad_key as pair_key
 from dyadic.report.bottom_line import Answer
 from dyadic.report.events_section import key_dates
 from dyadic.report.papers import PaperProfile
+from dyadic.report.trace import num
 from dyadic.store import Store
 
-INDICATORS = ["unga_agree", "events_month"]
+#: the pair's bilateral indicators (the answer's basis, framework.shocks.BILATERAL) and UN votes beside them.
+INDICATORS = [*fs.BILATERAL, "unga_agree"]
 #: curated dates of the pair tested besides the paper's (the latest ones with some years of data after them).
 MAX_CURATED = 2
 
@@ -31,24 +36,39 @@ def _fmt(df: pd.DataFrame) -> str:
     return show.to_html(index=False, classes="evidence", border=0)
 
 
+class Studies:
+    """:func:`dyadic.framework.shocks.event_study` for many dates of the same dyads, reading each dyad's
+    inputs (its series and its comparison dyads) once instead of once a date: the inputs do not depend on
+    the date, and reading them is most of an event study's time."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._inputs: dict[tuple[str, str, str], object] = {}
+
+    def inputs(self, store: Store, a: str, b: str, ind: str):
+        key = (a, b, ind)
+        if key not in self._inputs:
+            try:
+                self._inputs[key] = fs.study_inputs(store, a, b, ind)
+            except DyadicError as exc:
+                self._inputs[key] = exc
+        got = self._inputs[key]
+        if isinstance(got, DyadicError):
+            raise got
+        return got
+
+    def __call__(self, a: str, b: str, at: str) -> tuple[pd.DataFrame, list[str]]:
+        """The event_study result (same columns and 'not measured' notes) of ``a``–``b`` at ``at``."""
+        return fs.event_study(self.store, a, b, at, INDICATORS, inputs=self.inputs)
+
+
 def verdict(rows: pd.DataFrame) -> tuple[str, str]:
-    """Rule: agrees when the pair moved closer on at least one measured indicator and apart on none;
-    disagrees when apart on at least one and closer on none; cannot tell otherwise. An indicator with a
-    single after-period (e.g. one, partial, year of votes) does not count."""
-    short = rows[rows.n_after < 2] if len(rows) else rows
+    """The framework's rule (:func:`dyadic.framework.shocks.shock_verdict`, over the bilateral indicators) as
+    a verdict on a claim of convergence: *agrees* when the pair moved closer, *disagrees* when apart, *cannot
+    tell* otherwise. An indicator with a single after-period (one, partial, year) does not count."""
     rows = rows[rows.n_after >= 2] if len(rows) else rows
-    if rows.empty and len(short):
-        return "cannot tell", "only one period after the date (" + "; ".join(
-            f"{r.indicator}: {r.verdict} ({r.effect:+.3f}) on {r.n_after} period" for r in short.itertuples()) + ")"
-    if rows.empty:
-        return "cannot tell", "no indicator of the pair has data on both sides of the date"
-    closer, apart = (rows.verdict == "closer").sum(), (rows.verdict == "apart").sum()
-    detail = "; ".join(f"{r.indicator}: {r.verdict} ({r.effect:+.3f})" for r in rows.itertuples())
-    if closer and not apart:
-        return "agrees", f"closer on {closer} of {len(rows)} indicators, apart on none ({detail})"
-    if apart and not closer:
-        return "disagrees", f"apart on {apart} of {len(rows)} indicators, closer on none ({detail})"
-    return "cannot tell", f"mixed or inconclusive ({detail})"
+    v, why = fs.shock_verdict(rows)
+    return {"closer": "agrees", "apart": "disagrees"}.get(v, "cannot tell"), why
 
 
 def shock_dates(a: str, b: str, profile: PaperProfile | None, last_year: int | None
@@ -107,24 +127,25 @@ def shocks_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
                             "test gives its size, not its cause.")
     outcomes = []
     claims = profile.claims() if profile else None
+    study = Studies(store)
     for at, label, measure in dates:
         res = []
         for x, y in pairs:
-            df, miss = event_study(store, x, y, at, INDICATORS, seed=0)
+            df, miss = study(x, y, at)
             res.append(df)
             missing += miss
         df = pd.concat(res, ignore_index=True)
         if len(df):
             tables.append(((f"Event study at {at} ({label}): the pair's change in level minus its "
-                            "partners' other dyads' mean change (3 years / 12 months each side), 90% placebo-date "
-                            "interval; a verdict needs the same sign at 1-3 years / 12-36 months; UN votes yearly "
-                            "(UN Digital Library), GDELT monthly"),
+                            "partners' other dyads' mean change (3 years / 6 months each side; yearly counts leave "
+                            "the event year out), 90% placebo interval; a verdict needs the same sign at 1-3 years "
+                            "/ 3-12 months; the answer rests on disputes, ICEWS and GDELT conflict and trade, UN "
+                            "votes beside it"),
                            _fmt(df)))
             main = df[df.pair == f"{a}–{b}"]
-            for r in main.itertuples():
-                findings.append(f"After {at} ({html.escape(label)}), {html.escape(names[a])}–{html.escape(names[b])} "
-                                f"{r.label}: <strong>{r.verdict}</strong> (effect {r.effect:+.3f}, 90% interval "
-                                f"{r.lo:+.3f} to {r.hi:+.3f}; {html.escape(r.reason)}; evidence: {html.escape(r.evidence)}).")
+            if len(main):  # one line per date; the reasons and windows are in the event-study table
+                findings.append(f"After {at} ({html.escape(label)}): " + "; ".join(
+                    _effect_text(r, a, b) for r in main.itertuples()) + ".")
         v, why = verdict(df[df.pair == f"{a}–{b}"] if len(df) else df)
         main = df[(df.pair == f"{a}–{b}") & (df.n_after >= 2)] if len(df) else df
         outcomes.append((at, label, main))
@@ -142,27 +163,70 @@ def shocks_section(store: Store, a: str, b: str, c: str | None, names: dict[str,
                 for r in recent.itertuples()) + ".")
     if summary is not None:
         summary[3] = _answer(outcomes, circular, names, a, b, last)
-    return findings, tables, paper, [f"Not measured: {m}" for m in missing]
+    return findings, tables, paper, grouped(missing)
+
+
+def grouped(notes: list[str]) -> list[str]:
+    """'A–B ind at D: why' notes of several dyads as one line each: 'ind at D: why (A–B, A–C)'."""
+    groups: dict[str, list[str]] = {}
+    for m in notes:
+        hit = re.match(r"^(\S+–\S+) (\S+) at (\S+): (?:\2: )?(.*)$", m)
+        if not hit:
+            groups.setdefault(m, [])
+            continue
+        dyad, ind, at, why = hit.groups()
+        groups.setdefault(f"{SHORT.get(ind, ind)} at {at}: {why}", []).append(dyad)
+    return [k + (f" ({', '.join(v)})" if v else "") for k, v in groups.items()]
+
+
+#: short names of the indicators in the findings (the table keeps the long ones).
+SHORT = {"unga_agree": "UN votes (agreement)", "events_month": "GDELT (monthly score)",
+         "events_conflict": "GDELT (share of conflictual days)", "icews_conflict": "ICEWS (conflict share)",
+         "mids": "MIDs (hostility)", "trade": "trade (IMF DOTS)"}
+#: the dataset behind each indicator's event study (framework.shocks.study_inputs)
+SOURCE = {"unga_agree": "unga_unsc_votes_undl_scrape", "events_month": "gdelt_daily_country_graph",
+          "events_conflict": "gdelt_daily_country_graph", "icews_conflict": "icews_dyadic_netify_2002_2014",
+          "mids": "mids_cow_gml", "trade": "imf_dots_all_reporters_1960_2020"}
+
+
+def _effect_text(r, a: str, b: str) -> str:
+    """'UN votes: cannot tell (effect −0.013, 90% interval −0.115 to +0.143)', traced."""
+    name = SHORT.get(r.indicator, r.label)
+    if pd.isna(r.effect):
+        return f"{name}: {r.verdict} (too few periods after the date)"
+    unit = "years" if r.freq == "year" else "months"
+    rows = f"event study {a}–{b} at {r.at}: {r.n_before} {unit} before, {r.n_after} after"
+    span = str(r.at)[:4]
+    f = lambda v, m: num(v, "sf3", m, SOURCE.get(r.indicator, r.indicator), span, rows)
+    return (f"{name}: <strong>{r.verdict}</strong> (effect {f(r.effect, f'{r.indicator}_effect')}, 90% interval "
+            f"{f(r.lo, f'{r.indicator}_effect_lo')} to {f(r.hi, f'{r.indicator}_effect_hi')})")
 
 
 def _answer(outcomes: list, circular: bool, names: dict[str, str], a: str, b: str, last: int | None) -> Answer:
-    """One or two sentences: each tested date and whether the pair moved closer or apart after it."""
-    parts, decided, years = [], 0, []
+    """One or two sentences: the dates after which the pair moved closer or apart, and those that decide
+    nothing, named once (not one verdict per indicator per date)."""
+    moved, undecided, recent, years = [], [], [], []
     for at, label, rows in outcomes:
         if rows is None or rows.empty:
-            parts.append(f"{at} ({label}): cannot tell, too little data after it")
+            recent.append(f"{at} ({label})")
             continue
-        verdicts = ", ".join(f"{r.verdict} on {r.label.split(',')[0]}" for r in rows.itertuples())
-        decided += int(any(rows.verdict.isin(["closer", "apart"])))
         for r in rows.itertuples():  # the last period the 'after' window reaches
             years.append(int(at[:4]) + int(r.n_after) - 1 if r.freq == "year"
                          else (pd.Timestamp(at) + pd.DateOffset(months=int(r.n_after))).year)
-        parts.append(f"{at} ({label}): {verdicts}")
-    if not parts:
+        hits = [f"{r.verdict} on {SHORT.get(r.indicator, r.label.split(',')[0])}" for r in rows.itertuples()
+                if r.verdict in ("closer", "apart")]
+        (moved if hits else undecided).append(f"{at} ({label})" + (f": {', '.join(hits)}" if hits else ""))
+    if not (moved or undecided or recent):
         return Answer(3, "Shocks", "No dated event and no change point could be tested for the pair.",
                       "cannot tell", last)
     year = min(max(years), last) if years and last else (max(years) if years else last)
-    conf = "cannot tell" if not decided else ("low" if circular else "medium")
-    text = (f"Tested at {len(parts)} date{'s' if len(parts) > 1 else ''} (evidence to {year}): "
-            + "; ".join(parts) + ".")
-    return Answer(3, "Shocks", text, conf, year)
+    conf = "cannot tell" if not moved else ("low" if circular else "medium")
+    out = []
+    if moved:
+        out.append("The pair moved after " + "; ".join(moved) + ".")
+    if undecided:
+        out.append(f"{'No measurable move' if not moved else 'No measurable move after the others'} after "
+                   + "; ".join(undecided) + " (inside the placebo band).")
+    if recent:
+        out.append("Too recent to test: " + "; ".join(recent) + ".")
+    return Answer(3, "Shocks", html.escape(" ".join(out)), conf, year)
