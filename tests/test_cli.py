@@ -59,7 +59,7 @@ def test_brief(unga_store, store_args, tmp_path):
     for n in range(1, 6):
         assert f'id="q{n}"' in html
     assert html.count("<svg") >= 1 and "http://" not in html.split("<svg", 1)[0].split("<style>")[0]
-    assert "Not yet measured" in html  # empty sections say so
+    assert "Not measured for question" in html  # what a section could not measure is listed with it
     assert "Voeten" in html and "UN Digital Library" in html and "sha256" in html
     # The summary's numbers are the evidence table's numbers.
     latest = pair_series(unga_store, "CHN", "RUS", VoteSelection()).iloc[-1]
