@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
 from dyadic.store import Store
 
@@ -476,8 +477,7 @@ class DriverScores:
     reference: str = "all dyads of the year"
 
     def rows(self, a: str, b: str) -> pd.DataFrame:
-        lo, hi = sorted([a, b])
-        return self.data[(self.data.a == lo) & (self.data.b == hi)]
+        return pair_rows(self.data, a, b)
 
     def _row(self, a: str, b: str, year: int) -> pd.Series | None:
         r = self.rows(a, b)
@@ -770,8 +770,7 @@ def driver_months(store: Store, a: str, b: str, config: Config | None = None) ->
     period = g["period"].astype(str)
     g["pct_reassurance"] = percentile(g["ev_hostile_share"], period, -1)
     g["pct_engagement"] = percentile(g["ev_coop_per_k"], period, 1)
-    lo, hi = sorted([a, b])
-    mine = g[(g.a == lo) & (g.b == hi)].copy()
+    mine = pair_rows(g, a, b).copy()
     covered = store.con.execute("SELECT DISTINCT date_trunc('month', day)::DATE m FROM event_coverage "
                                 "WHERE source = ? ORDER BY 1", [GRAPH]).df().m
     out = pd.DataFrame({"month": pd.to_datetime(covered)})

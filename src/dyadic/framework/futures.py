@@ -36,6 +36,7 @@ import pandas as pd
 from scipy.stats import beta as beta_dist
 from scipy.stats import norm
 
+from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
 from dyadic.indicators.power import major_powers
 from dyadic.store import Store
@@ -221,8 +222,7 @@ CONDITION_TEXT = {
 
 def pair_state(h: pd.DataFrame, a: str, b: str) -> dict:
     """The pair's latest known value of each reference-class feature, with the year it is from."""
-    lo, hi = sorted([a, b])
-    d = h[(h.a == lo) & (h.b == hi)].sort_values("year")
+    d = pair_rows(h, a, b).sort_values("year")
     if d.empty or d.agree.notna().sum() == 0:
         raise DyadicError(f"no UN voting history for {a}-{b}: futures need the pair's agreement series")
     out = {}
@@ -490,8 +490,7 @@ CONFLICT_TEXT = {
 
 def conflict_state(ch: pd.DataFrame, a: str, b: str) -> dict:
     """The pair's latest measured value of each conflict feature, with its year."""
-    lo, hi = sorted([a, b])
-    d = ch[(ch.a == lo) & (ch.b == hi)].sort_values("year")
+    d = pair_rows(ch, a, b).sort_values("year")
     out = {}
     for col in ("relevant", "peace", "rivalry", "allied", "hostile"):
         s = d.dropna(subset=[col])
@@ -801,8 +800,7 @@ def futures(store: Store, a: str, b: str, c: str | None = None, horizons: tuple[
         pact_text = f"ATOP defence pledges to {state['pact'][1]} ({basis})" if py is None else \
             f"ATOP defence pledges to {state['pact'][1]}"
     cstate = conflict_state(ch, a, b)
-    lo_, hi_ = sorted([a, b])
-    ser = h[(h.a == lo_) & (h.b == hi_)].dropna(subset=["pct"]).sort_values("year")
+    ser = pair_rows(h, a, b).dropna(subset=["pct"]).sort_values("year")
     ser = ser[ser.year > ser.year.max() - sett["history_years"]]
     last_year = int(ser.year.max())
     top = float(ser.pct.iloc[-1]) - drop  # the degradation line: `drop` points below the pair's level now
@@ -932,8 +930,7 @@ def signposts(store: Store, h: pd.DataFrame, cfg: dict, a: str, b: str, c: str |
 
 def current_value(store: Store, h: pd.DataFrame, x: str, y: str, indicator: str) -> tuple[float, object]:
     """Latest value of a signpost indicator for a pair, and its year (or period)."""
-    lo, hi = sorted([x, y])
-    d = h[(h.a == lo) & (h.b == hi)].sort_values("year")
+    d = pair_rows(h, x, y).sort_values("year")
     cols = {"unga_pct": "pct", "unga_agree": "agree", "cinc_ratio": "ratio", "cinc_ratio_change": "ratio_change",
             "atop_defense": "pact"}
     if indicator in cols:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dyadic.dyad import pair_rows, year_rows
 from dyadic.errors import NotIngestedError
 from dyadic.framework.drivers import DRIVERS, GRAPH, DriverScores
 from dyadic.indicators import conflict, obligations
@@ -142,7 +143,8 @@ def _stronger(row: pd.Series, a: str, b: str) -> tuple[str, str, float, str]:
 
 def _alternative(ds: DriverScores, weak: str, strong: str, year: int) -> tuple[float, str]:
     """Weaker side's trade with the stronger over its trade with its next-largest partner."""
-    d = ds.data[(ds.data.year == year) & ((ds.data.a == weak) | (ds.data.b == weak))]
+    d = year_rows(ds.data, year)
+    d = d[(d.a == weak) | (d.b == weak)]
     d = d[d.trade.notna() & (d.trade > 0)] if "trade" in d else d.iloc[0:0]
     if d.empty:
         return float("nan"), ""
@@ -286,7 +288,8 @@ def _rivalries(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, y
                              measured=False))
         return out
     mids = store.cached(("nature.mids", dataset), lambda: conflict.mid_dyad_years(store, dataset))
-    hit = mids[(mids.a == a) & (mids.b == b) & mids.year.between(first, year)]
+    hit = pair_rows(mids, a, b)
+    hit = hit[hit.year.between(first, year)]
     n = len({d for s in hit.mid_dispnums for d in s.split("; ") if d})
     out.append(Criterion("recurrent_disputes", n >= n_min, n, f">= {n_min}", rule,
                          f"{n} militarized disputes in {first}-{year} ({conflict.MID_DATASETS[dataset]})", year))

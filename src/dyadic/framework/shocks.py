@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dyadic.dyad import pair_rows
 from dyadic.errors import RequestError
 from dyadic.sources.registry import packaged_csv
 from dyadic.store import Store
@@ -581,8 +582,7 @@ def study_inputs(store: Store, a: str, b: str, indicator: str) -> StudyInputs:
         sub["a"], sub["b"] = sub.a.astype(str), sub.b.astype(str)
         if col == "agree":
             sub["se"] = np.sqrt(sub["agree"] * (1 - sub["agree"]) / sub["n"])
-        lo, hi = sorted([a, b])
-        mine = sub[(sub.a == lo) & (sub.b == hi)].set_index("year")
+        mine = pair_rows(sub, a, b).set_index("year")
         comp, comp_se = _partners(sub, a, b, col, "se" if col == "agree" else None)
         return StudyInputs(mine[col].astype(float), mine["se"] if col == "agree" else None, comp, comp_se)
     if indicator == "bsv_distance":
@@ -627,9 +627,8 @@ def study_inputs(store: Store, a: str, b: str, indicator: str) -> StudyInputs:
 def _long_inputs(frame: pd.DataFrame, a: str, b: str, grid: pd.Index | None = None) -> StudyInputs:
     """A study's inputs from a long frame ``year, a, b, value[, se]`` (``a < b``) of every dyad of ``a`` or
     ``b``; ``grid`` (the periods the source covers) turns a pair's absent period into 0 (a count) when given."""
-    lo, hi = sorted([a, b])
     has_se = "se" in frame.columns
-    mine = frame[(frame.a == lo) & (frame.b == hi)].set_index("year")
+    mine = pair_rows(frame, a, b).set_index("year")
     comp, comp_se = _partners(frame, a, b, "value", "se" if has_se else None)
     series = mine["value"].astype(float)
     if grid is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from dyadic.dyad import pair_rows
 from dyadic.errors import RequestError
 from dyadic.store import Store
 
@@ -101,9 +102,8 @@ def pledges_in_force(store: Store, a: str, b: str, start: int, end: int, dataset
     if start > end:
         raise RequestError(f"start year {start} is after end year {end}")
     lo, hi = alliance_years(store, dataset)
-    x, y = sorted([a, b])
     got = alliance_dyad_years(store, dataset, start, end, directed=False)
-    got = got[(got.a == x) & (got.b == y)].set_index("year")
+    got = pair_rows(got, a, b).set_index("year")
     out = pd.DataFrame({"year": range(start, end + 1)})
     out["covered"] = out.year.between(lo, hi)
     cols = PLEDGES[dataset]

@@ -215,6 +215,14 @@ def pair_series(store: Store, a: str, b: str, start: str | None = None, end: str
         One row per direction (``a→b``, ``b→a``) and period; NA where no file covered the period, zeros
         where files covered it and the pair had no event.
     """
+    # A brief asks for the same pair's series several times (events, shocks, drivers); building and
+    # compiling the expression costs ~0.4 s, the frame is small: remember it, hand out copies.
+    key = ("events.pair_series", a, b, start, end, freq, family, source)
+    return store.cached(key, lambda: _pair_series(store, a, b, start, end, freq, family, source)).copy()
+
+
+def _pair_series(store: Store, a: str, b: str, start: str | None, end: str | None, freq: str,
+                 family: str | None, source: str) -> pd.DataFrame:
     src = resolve_source(store, source)
     covered = _covered_periods(store, src, freq)
     grid = _grid(start, end, covered, freq)

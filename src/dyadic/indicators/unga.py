@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from dyadic.dyad import pair_rows
 from dyadic.errors import RequestError
 from dyadic.store import Store
 
@@ -277,8 +278,7 @@ def pair_series(store: Store, a: str, b: str, sel: VoteSelection | None = None,
     """
     sel = sel or VoteSelection()
     full = ranked_dyad_years(store, sel)
-    lo, hi = sorted([a, b])
-    mine = full[(full.a == lo) & (full.b == hi)].copy()
+    mine = pair_rows(full, a, b).copy()
     if not with_rank:
         mine = mine.drop(columns=["agree_pct"], errors="ignore")
     mine["a"], mine["b"] = a, b
