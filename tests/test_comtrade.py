@@ -26,7 +26,8 @@ import pandas as pd
 import pytest
 from test_update import registry_file, row, store  # noqa: F401 (fixtures shared with the other updaters' tests)
 
-from dyadic.sources.live import LiveClient, UpdateError, update_source
+from dyadic.sources.live import LiveClient, UpdateError
+from dyadic.update import update_source
 from dyadic.sources.updaters_comtrade import KEY_VAR, ComtradeApi
 
 REC = Path(__file__).parent / "fixtures" / "recorded" / "comtrade"

@@ -88,3 +88,20 @@ def test_major_powers_from_the_cow_list(unga_store):
     de = set(mp.year[mp.code == "DEU"])
     assert 1920 not in de and 1960 not in de and {1930, 1995} <= de
     assert not mp.duplicated().any()
+
+
+def test_add_major_powers_flags_each_side_and_carries_the_2016_status(unga_store):
+    """The panel verb behind both the drivers' reference set and the futures' conflict class."""
+    from dyadic.indicators.panel import add_major_powers, create_dyadyears
+
+    p = add_major_powers(create_dyadyears(unga_store, 1985, 2020), unga_store)
+    d = p.data.set_index(["year", "a", "b"])
+    assert d.loc[(2020, "CHN", "USA"), ["major_a", "major_b"]].tolist() == [1.0, 1.0]  # carried past 2016
+    assert d.loc[(1985, "DEU", "FRA"), ["major_a", "major_b"]].tolist() == [0.0, 1.0]  # West Germany, 1946-90
+    assert d.loc[(1995, "CUB", "USA"), ["major_a", "major_b"]].tolist() == [0.0, 1.0]
+    row = p.coverage.set_index("column").loc["major_a"]
+    assert row.source == "country_codes" and "carried forward" in row.note and row.last_year == 2020
+    late = add_major_powers(create_dyadyears(unga_store, 2015, 2020), unga_store, carry_forward=False).data
+    assert late[late.year > 2016].major_a.isna().all() and late[late.year == 2016].major_a.notna().all()
+    with pytest.raises(RequestError, match="add_major_powers was added before"):
+        add_major_powers(p, unga_store)

@@ -27,7 +27,8 @@ from test_update import registry_file, row, store  # noqa: F401 (fixtures shared
 from typer.testing import CliRunner
 
 from dyadic.errors import DyadicError, SourceFormatError
-from dyadic.sources.live import LiveClient, UpdateError, update_source
+from dyadic.sources.live import LiveClient, UpdateError
+from dyadic.update import update_source
 from dyadic.sources.undl_export import UndlExportFile
 
 REC = Path(__file__).parent / "fixtures" / "recorded" / "undl"

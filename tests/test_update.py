@@ -36,7 +36,8 @@ from conftest import data_settings
 from typer.testing import CliRunner
 
 from dyadic.sources import live
-from dyadic.sources.live import LiveClient, UpdateError, retry_after, update_source
+from dyadic.sources.live import LiveClient, UpdateError, retry_after
+from dyadic.update import update_source
 from dyadic.store import Store, ingest
 
 FIX = Path(__file__).parent / "fixtures" / "live"

@@ -44,7 +44,8 @@ from conftest import data_settings, source_dir
 from test_gdelt import V2, _shifted_copy
 from test_update import client, registry_file, row, store  # noqa: F401 (fixtures shared with the other updaters' tests)
 
-from dyadic.sources.live import UpdateError, update_source
+from dyadic.sources.live import UpdateError
+from dyadic.update import update_source
 from dyadic.store import ingest
 
 REC = Path(__file__).parent / "fixtures" / "recorded"

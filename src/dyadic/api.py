@@ -31,7 +31,7 @@ def unga(a: str, b: str, start: int | None = None, end: int | None = None, *, so
     st = store if isinstance(store, Store) else Store.open(store, read_only=True)
     try:
         reg = st.registry()
-        ca, cb = reg.resolve_distinct(a, b)
+        ca, cb = reg.dyad(a, b)
         sel = VoteSelection(source=source, body=body, issues=tuple(issues), important=important,
                             final_only=final_only, start=start, end=end, absent=absent)
         return pair_series(st, ca, cb, sel)

@@ -13,7 +13,6 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from dyadic.errors import RequestError

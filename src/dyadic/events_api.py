@@ -59,7 +59,7 @@ def events(a: str, b: str, start: str | None = None, end: str | None = None, *, 
     st = store if isinstance(store, Store) else Store.open(store, read_only=True)
     try:
         reg = st.registry()
-        return pair_series(st, *reg.resolve_distinct(a, b), start, end, freq=freq, family=family, source=source)
+        return pair_series(st, *reg.dyad(a, b), start, end, freq=freq, family=family, source=source)
     finally:
         if st is not store:
             st.close()

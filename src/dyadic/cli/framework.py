@@ -45,7 +45,7 @@ def drivers(
     args.years(from_, to)
     args.year(explain, "--explain")
     with _open(store) as st:
-        a, b = st.registry().resolve_distinct(a, b)
+        a, b = st.registry().dyad(a, b)
         if monthly:
             emit(driver_months(st, a, b), fmt, title=f"event-based driver components {a}-{b} by month")
             return
@@ -84,7 +84,7 @@ def nature(
     args.years(from_, to)
     args.year(year, "--year")
     with _open(store) as st:
-        a, b = st.registry().resolve_distinct(a, b)
+        a, b = st.registry().dyad(a, b)
         ds = _scores(st, config, from_, to)
         if year is not None:
             c = classify(st, ds, a, b, year)
@@ -129,7 +129,7 @@ def triangle(
     cfg = load_config(config)
     with _open(store) as st:
         reg = st.registry()
-        a, b, c = reg.resolve_distinct(a, b, c)
+        a, b, c = reg.triad(a, b, c)
         t = tri.triangle(st, a, b, c, from_ if from_ is not None else cfg.start, to if to is not None else cfg.end,
                          config=cfg.triangle)
         if what_if is None:
@@ -141,7 +141,7 @@ def triangle(
                     out.print(f"not measured or carried: {n}")
             return
         x, y, delta = parsed
-        x, y = reg.resolve_distinct(x, y)
+        x, y = reg.dyad(x, y)
         yr = year if year is not None else int(t.years.year.max())
         res = tri.what_if(t.states, t.ties_in(yr), x, y, delta, t.settings.band)
         rows = pd.DataFrame({"what": ["configuration", *[f"position {s}" for s in t.states], "balanced"],

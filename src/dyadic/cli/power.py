@@ -33,7 +33,7 @@ def power(
     st = Store.open(Settings.resolve(store=store).store_path, read_only=True)
     try:
         reg = st.registry()
-        ca, cb = reg.resolve_distinct(a, b)
+        ca, cb = reg.dyad(a, b)
         df = power_pair(st, ca, cb, from_, to, window=window)
     finally:
         st.close()

@@ -50,7 +50,7 @@ def shock(
     chosen = args.choices(indicators, INDICATORS, "--indicators") or ["unga_agree", "bsv_distance", "events_month"]
     n, unit = _window(window)
     st, reg = _open(store)
-    x, y = reg.resolve_distinct(a, b)
+    x, y = reg.dyad(a, b)
     rows, missing = [], []
     for ind in chosen:
         w = n if unit and INDICATORS.get(ind, ("",))[0] == unit else None
@@ -112,7 +112,7 @@ def breaks(
     chosen = args.choices(indicators, INDICATORS, "--indicators")
     args.positive(beta, "--beta")
     st, reg = _open(store)
-    df, missing = find(st, *reg.resolve_distinct(a, b), chosen, beta=beta)
+    df, missing = find(st, *reg.dyad(a, b), chosen, beta=beta)
     _emit_measured(df, fmt, f"Breaks {a}-{b}", missing)
 
 

@@ -40,7 +40,7 @@ def trade(
     st = Store.open(Settings.resolve(store=store).store_path, read_only=True)
     try:
         reg = st.registry()
-        ca, cb = reg.resolve_distinct(a, b)
+        ca, cb = reg.dyad(a, b)
         if view == "mirror":
             df = mirror_pair(st, ca, cb, from_, to)
             money = ["exporter_reports", "importer_reports"]

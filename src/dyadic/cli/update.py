@@ -36,7 +36,8 @@ def update(
 
     Needs the internet. Each source is replaced in one transaction or not at all; a failure is named and the
     other sources go on. Exit status 2 when any source failed."""
-    from dyadic.sources.live import LiveClient, update_source
+    from dyadic.sources.live import LiveClient
+    from dyadic.update import update_source
     from dyadic.sources.updaters import UPDATERS
     from dyadic.store import Store
 

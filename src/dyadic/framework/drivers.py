@@ -331,7 +331,7 @@ def derive_inputs(data: pd.DataFrame, third: str | None, graph: pd.DataFrame | N
         asof[c] = np.where(np.isnan(df[c]), np.nan, ar_anchor)
 
     # --- reference set: contiguous, or a COW major power among the two (Lemke & Reed 2001).
-    if "major_a" in df.columns and "major_b" in df.columns:
+    if "major_a" in df.columns and "major_b" in df.columns and "contig_type" in df.columns:
         major = (_arr(df, "major_a") == 1) | (_arr(df, "major_b") == 1)
         df["relevant"] = np.where(major, 1.0, contiguous)
     elif "relevant" in df.columns:  # given by the caller
@@ -593,26 +593,6 @@ def _graph_years(store: Store) -> tuple[int, int] | None:
     return (int(lo), int(hi)) if lo is not None else None
 
 
-def _add_majors(data: pd.DataFrame, store: Store) -> tuple[pd.DataFrame, str]:
-    """``major_a``, ``major_b``: 1 when the side is a COW major power that year (the list's last year carried)."""
-    from dyadic.indicators.power import major_powers
-
-    mp = major_powers(store)
-    last = int(mp.year.max())
-    keys = set(zip(mp.code.astype(str), mp.year.astype(int)))
-    year = np.minimum(data["year"].astype(int).to_numpy(), last)  # status after the list's end: as of its end
-    out = data.copy()
-    for side in ("a", "b"):
-        codes = out[side].astype(str).to_numpy()
-        cand = np.isin(codes, list(set(mp.code.astype(str))))
-        flag = np.zeros(len(out), dtype="float64")
-        idx = np.flatnonzero(cand)
-        flag[idx] = [(codes[i], int(year[i])) in keys for i in idx]
-        out[f"major_{side}"] = flag
-    return out, (f"politically relevant dyads (contiguous by land or <= 150 miles of water, or with a COW major "
-                 f"power; major-power list to {last}, carried after)")
-
-
 def _igo_extra(store: Store, start: int, end: int, max_members: int,
                min_majors: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each state's full memberships, and each dyad's shared full memberships of great-power clubs: IGOs of at
@@ -646,7 +626,8 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
         has ``reference``: the reference set in words.
     """
     from dyadic.indicators import arms, conflict, diplomacy, ideal, obligations, politics
-    from dyadic.indicators.panel import add_alliances, add_exercises, add_power, add_trade, add_unga, create_dyadyears
+    from dyadic.indicators.panel import (add_alliances, add_exercises, add_major_powers, add_power, add_trade,
+                                         add_unga, create_dyadyears)
 
     p = {**PARAMS, **(params or {})}
     lookback = max(int(p["mid_window"]), int(p["veto_window"]), int(p["arms_window"]), 5)
@@ -667,7 +648,8 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
              ("joint exercises", add_exercises, ("mme_military_exercises",)),
              ("trade", add_trade, ("cow_trade", "wb_gdp")),
              ("arms transfers", arms.add_arms_transfers, (arms.ARMS,)),
-             ("capabilities", add_power, ("cow_nmc", "sipri_milex", "wb_gdp"))]
+             ("capabilities", add_power, ("cow_nmc", "sipri_milex", "wb_gdp")),
+             ("major powers", add_major_powers, ("country_codes",))]
     for what, fn, needs in steps:
         absent = [n for n in needs if not store.has_source(n)]
         if absent:
@@ -696,8 +678,10 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
         vetoers = set(diplomacy.veto_state_years(store).code.astype(str))  # only permanent members veto
         data["p5_pair"] = (data["a"].astype(str).isin(vetoers) & data["b"].astype(str).isin(vetoers)).astype(float)
     reference = "all dyads of the year (contiguity not ingested)"
-    if store.has_source(conflict.CONTIGUITY):
-        data, reference = _add_majors(data, store)
+    if store.has_source(conflict.CONTIGUITY) and "major_a" in data.columns:
+        last = int(panel.coverage.set_index("column").last_year.get("major_a"))
+        reference = (f"politically relevant dyads (contiguous by land or <= 150 miles of water, or with a COW "
+                     f"major power; major-power list to {last}, carried after)")
     graph, gyears = None, None
     if store.has_source(GRAPH):
         from dyadic.indicators.events import graph_periods

@@ -409,7 +409,7 @@ def build_conflict_history(store: Store, c: dict) -> pd.DataFrame:
         mid_years,
         rivalry_years,
     )
-    from dyadic.indicators.panel import add_alliances, create_dyadyears
+    from dyadic.indicators.panel import add_alliances, add_major_powers, create_dyadyears
 
     lo, hi = mid_years(store, c["dataset"])
     k = int(c["hostlev_min"])
@@ -417,21 +417,17 @@ def build_conflict_history(store: Store, c: dict) -> pd.DataFrame:
     p = create_dyadyears(store, y0, hi)
     p = add_alliances(add_rivalries(add_mids(add_contiguity(p, store), store, dataset=c["dataset"]), store),
                       store, datasets=("atop",))
+    p = add_major_powers(p, store)
+    mp = major_powers(store)
     d = p.data
     year = d["year"].to_numpy().astype(int)
     lev = d["mid_hostlev"].to_numpy(dtype="float64", na_value=np.nan)
     hostile = np.where(np.isnan(lev), np.nan, (lev >= k).astype(float))
     ctype = d["contig_type"].to_numpy(dtype="float64", na_value=np.nan)
     contig = np.where(np.isnan(ctype), np.nan, ((ctype >= 1) & (ctype <= int(c["contig_max"]))).astype(float))
-    mp = major_powers(store)
-    mkey = set(zip(mp.code, mp.year))
     a_s, b_s = d["a"].astype(str).to_numpy(), d["b"].astype(str).to_numpy()
-    majors = set(mp.code)
-    cand = np.isin(a_s, list(majors)) | np.isin(b_s, list(majors))
-    major = np.zeros(len(d), dtype=bool)
-    idx = np.flatnonzero(cand)
-    major[idx] = [(a_s[i], year[i]) in mkey or (b_s[i], year[i]) in mkey for i in idx]
-    # major-power status is known through the list's last year; contiguity through its own
+    # the drivers' reference rule: a major power (the list's last status carried past 2016) or contiguous
+    major = (d["major_a"].to_numpy() == 1) | (d["major_b"].to_numpy() == 1)
     relevant = np.where(major, 1.0, contig)
     out = pd.DataFrame({"year": year, "a": a_s, "b": b_s, "hostile": hostile, "relevant": relevant,
                         "rivalry": d["td_rivalry"].to_numpy(dtype="float64", na_value=np.nan),

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from dyadic.dyad import Triad
 from dyadic.errors import NotIngestedError, RequestError
 from dyadic.framework.drivers import DriverScores, load_config
 from dyadic.indicators.ideal import distance_interval
@@ -505,8 +506,7 @@ def triangle(source: Store | DriverScores, a: str, b: str, c: str, start: int | 
         store: the store when ``source`` is driver scores; without one every tie is not measured.
         config: ``[triangle]`` settings (default: the packaged drivers.toml's, or the scores' config).
     """
-    if len({a, b, c}) < 3:
-        raise RequestError("a triangle needs three different states")
+    Triad(a, b, c)  # three different states, or a RequestError saying so
     if isinstance(source, DriverScores):
         cfg = config if config is not None else source.config.triangle
         yrs = source.data["year"]

@@ -245,7 +245,7 @@ def compare_ideal_points(store: Store, a: str, b: str, start: int, end: int) -> 
     _need(store, "compare_ideal_points")
     if start > end:
         raise RequestError(f"start year {start} is after end year {end}")
-    x, y = store.registry().resolve_distinct(a, b)
+    x, y = store.registry().dyad(a, b)
     years = np.arange(start, end + 1)
     out = pd.DataFrame({"year": years.astype("int16")})
     fp = _pair_by_year(published_positions(store, start, end, "fp", [x, y]), x, y, years, ["ideal", "q5", "q95"])

@@ -734,9 +734,36 @@ def add_power(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -
     return add_relational(panel, store, "power", engine)
 
 
+def add_major_powers(panel: Panel, store: Store, carry_forward: bool = True) -> Panel:
+    """Add ``major_a``, ``major_b``: 1 when the side is a COW major power that year, else 0.
+
+    The list ends in 2016 (COW State System Membership v2016, ingested by ``country_codes``): with
+    ``carry_forward`` a later year takes each state's status at the list's last year (the five major powers of
+    2016 did not stop being so), else it is missing. The rule of politically relevant dyads (Lemke & Reed
+    2001: contiguous, or with a major power) reads these columns. Cite: Correlates of War Project (2017),
+    State System Membership List, v2016.
+    """
+    cols = ["major_a", "major_b"]
+    check_free(panel, cols, "add_major_powers")
+    mp = power.major_powers(store)
+    lo, hi = int(mp.year.min()), int(mp.year.max())
+    listed = pd.MultiIndex.from_arrays([mp.code.astype(str), mp.year.astype(int)])
+    year = panel.data["year"].to_numpy().astype(int)
+    asof = np.minimum(year, hi) if carry_forward else year
+    known = (year >= lo) & ((year <= hi) | carry_forward)
+    data = panel.data.copy()
+    for side in ("a", "b"):
+        hit = pd.MultiIndex.from_arrays([data[side].astype(str).to_numpy(), asof]).isin(listed)
+        data[f"major_{side}"] = np.where(known, hit.astype("float64"), np.nan)
+    carried = f"; after {hi} the status of {hi} carried forward" if carry_forward else f"; missing after {hi}"
+    return cover(panel, data, cols, "country_codes", versions(store, ["country_codes"]),
+                 citations(store, ["country_codes"]),
+                 f"COW major power that year ({lo}-{hi}){carried}", "major_powers")
+
+
 #: name -> function, for ``dyadic panel --add``
 ADDERS = {"unga": add_unga, "trade": add_trade, "power": add_power, "alliances": add_alliances,
-          "exercises": add_exercises}
+          "exercises": add_exercises, "major_powers": add_major_powers}
 from dyadic.indicators import conflict as _conflict  # noqa: E402,F401  (adds contiguity, mids, rivalries)
 from dyadic.indicators import arms as _arms, politics as _politics  # noqa: E402,F401  (democracy, igos, arms)
 from dyadic.indicators import diplomacy as _diplomacy, icews as _icews  # noqa: E402,F401  (vetoes, visits, icews)

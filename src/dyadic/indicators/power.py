@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dyadic import engine as eng
+from dyadic.dyad import Dyad
 from dyadic.errors import NotIngestedError, RequestError
 from dyadic.indicators.trade import check_years, every_year, run
 from dyadic.store import Store
@@ -131,8 +132,7 @@ def power_pair(store: Store, a: str, b: str, start: int | None = None, end: int 
     """
     check_years(start, end)
     store.require(*POWER_SOURCES)
-    if a == b:
-        raise RequestError("a pair needs two different states")
+    Dyad(a, b)  # two different states, or a RequestError saying so
     lo, hi = store.con.execute(
         """SELECT min(y), max(y) FROM (SELECT year y FROM capabilities WHERE source = $n UNION ALL
            SELECT year FROM gdp WHERE source = $g UNION ALL SELECT year FROM milex WHERE source = $s)""",

@@ -34,7 +34,7 @@ def reported_figures(store: Store, a: str, b: str) -> pd.DataFrame:
     """
     if not store.has_source(REPORTED):
         raise NotIngestedError(f"reported_figures needs the press figures: run 'dyadic ingest {REPORTED}' first.")
-    x, y = store.registry().resolve_distinct(a, b)
+    x, y = store.registry().dyad(a, b)
     df = store.con.execute(
         """SELECT indicator, period, year, value, unit, states, publisher, primary_source, page_url, page_date,
                   wording

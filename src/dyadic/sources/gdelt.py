@@ -31,12 +31,11 @@ import tempfile
 import zipfile
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
 
 import duckdb
-import pandas as pd
 
 from dyadic.errors import RequestError, SourceFormatError
 from dyadic.sources.base import IngestResult, RemoteFile, Source

@@ -4,8 +4,8 @@ A connector's :attr:`Source.files` point at a frozen snapshot (often a third-par
 reproducible. An :class:`Updater` knows the publisher's own service: :meth:`Updater.latest` asks it which
 release is current (a :class:`Release`: label, as-of date, files with the publisher's checksums) and
 :meth:`Updater.fetch` downloads that release's files, checked, in the layout the connector reads. The store
-is touched only by :func:`dyadic.store.ingest_source`, through :func:`live_source`, so a release replaces
-the source atomically and only when its files changed.
+is touched only by :func:`dyadic.update.update_source` (a stage after the store), through
+:func:`live_source`, so a release replaces the source atomically and only when its files changed.
 
 All traffic goes through :class:`LiveClient` (timeouts, retries with exponential backoff, ``Retry-After``
 honoured on 429 and 503) over an injectable ``httpx`` transport: tests pass ``httpx.MockTransport``.
@@ -18,22 +18,17 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
+from typing import Any, Callable, ClassVar, Protocol
 
 import httpx
-import pandas as pd
 
 from dyadic.errors import DyadicError
 from dyadic.sources.base import IngestResult, Source
-
-if TYPE_CHECKING:
-    from dyadic.store import Store
 
 USER_AGENT = "dyadic-update (+https://github.com/dyadic; one request at a time)"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -314,112 +309,3 @@ def live_source(cls: type[Source], release: Release, paths: dict[str, Path]) -> 
     src = Live()
     src.release = release
     return src
-
-
-@dataclass
-class UpdateSummary:
-    """What ``dyadic update`` did with one source.
-
-    ``status``: ``replaced`` (the store now holds the release), ``unchanged`` (the store already holds it),
-    ``older`` (released before ``--since``: not fetched), ``current`` / ``newer`` (``--check``: the store
-    holds it / the publisher has another release).
-    """
-
-    source: str
-    status: str
-    release: str
-    as_of: date | None
-    recorded: str | None = None
-    rows: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-def recorded_release(store: "Store", name: str) -> str | None:
-    """The release label the store recorded for ``name`` (None: never updated live, or an older store)."""
-    src = store.sources()
-    if "release" not in src.columns or not (src.name == name).any():
-        return None
-    value = src.loc[src.name == name, "release"].iloc[0]
-    return None if pd.isna(value) else str(value)  # NULL arrives as None or NaN
-
-
-def update_source(store: "Store", name: str, client: LiveClient, cache_dir: Path, force: bool = False,
-                  check: bool = False, since: date | None = None, updater: Any = None) -> UpdateSummary:
-    """Resolve ``name``'s current release and, unless the store holds it, fetch and ingest it.
-
-    The files are fetched into a staging folder and checked before the store is touched; the store is
-    replaced through :func:`dyadic.store.ingest_source` (one transaction, skipped when the files' checksums
-    match what is recorded). Any failure leaves the store and the cache as they were.
-
-    Args:
-        store: a writable store (read-only is enough with ``check``).
-        name: a source with an updater (see :data:`dyadic.sources.updaters.UPDATERS`).
-        client: the HTTP client.
-        cache_dir: where fetched releases are kept (``<cache>/live/<source>/<release>/``).
-        force: fetch and re-ingest even when the store records this release.
-        check: only report whether the publisher has a release the store does not hold.
-        since: a release dated before this is not fetched (status ``older``); for an incremental source
-            (GDELT) the first date to fetch when the store holds none of it.
-        updater: the updater to use, already given what it needs (a user's file); default ``UPDATERS[name]()``.
-    """
-    from dyadic.sources import SOURCES
-    from dyadic.sources.updaters import UPDATERS
-    from dyadic.store import ingest_source
-
-    if name not in UPDATERS:
-        raise UpdateError(f"{name}: no live updater (sources with one: {', '.join(UPDATERS)}).")
-    updater = UPDATERS[name]() if updater is None else updater
-    # An updater may serve a connector that `dyadic ingest --all` does not list (user-download readers).
-    cls = getattr(updater, "connector", None) or SOURCES[name]
-    if cls.needs_registry and not check:
-        store.require("country_codes")  # before downloading anything
-    held = recorded_release(store, name)
-    if hasattr(updater, "bind"):  # updaters that extend what the store holds ask it first
-        updater.bind(store, held, since)
-    release = updater.latest(client)
-    if check:
-        return UpdateSummary(name, "current" if held == release.release else "newer", release.release,
-                             release.as_of, held)
-    if held == release.release and not force:
-        return UpdateSummary(name, "unchanged", release.release, release.as_of, held)
-    incremental = getattr(updater, "incremental", False)  # --since is then where to start, not a filter
-    if since is not None and release.as_of is not None and release.as_of < since and not incremental:
-        return UpdateSummary(name, "older", release.release, release.as_of, held,
-                             notes=[f"released {release.as_of}, before --since {since}: not fetched"])
-    root = cache_dir / "live" / name
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / re.sub(r"[^A-Za-z0-9._-]+", "_", release.release)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
-    backup: Path | None = None
-    placed = False
-
-    def restore() -> None:
-        """Put the cache back as it was: the store's recorded paths may point into the previous copy."""
-        if placed:
-            shutil.rmtree(final, ignore_errors=True)
-        if backup is not None and backup.exists():
-            os.replace(backup, final)
-
-    try:
-        fetched = updater.fetch(release, client, staging)
-        if final.exists():  # this release was fetched before (--force): keep that copy until the ingest commits
-            backup = Path(tempfile.mkdtemp(dir=root, prefix=".previous-"))
-            os.rmdir(backup)
-            os.replace(final, backup)
-        os.replace(staging, final)  # same folder: atomic
-        placed = True
-        paths = {f: final / p.relative_to(staging) for f, p in fetched.items()}
-        # An incremental release is the files held so far plus the new ones, read again as one source.
-        paths = {**getattr(updater, "carried", {}), **paths}
-        result = ingest_source(store, live_source(cls, release, paths), None, force=force)
-    except BaseException:
-        restore()
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    if result.status == "unchanged":
-        restore()  # same bytes as the store holds: it keeps pointing at the files it was read from
-    elif backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-    status = "replaced" if result.status == "ingested" else "unchanged"
-    return UpdateSummary(name, status, release.release, release.as_of, held, result.rows, list(release.notes))

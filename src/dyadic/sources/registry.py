@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dyadic.dyad import Dyad, Triad
 from dyadic.errors import AmbiguousStateError, RequestError, SourceFormatError, UnknownStateError
 from dyadic.sources.base import IngestResult, RemoteFile, Source
 
@@ -291,6 +292,14 @@ class Registry:
                 raise RequestError(f"{same}: name {len(tokens)} different states")
             seen[code] = tok
         return codes
+
+    def dyad(self, a: str | int, b: str | int) -> Dyad:
+        """The pair a request names, resolved once at the edge (:meth:`resolve_distinct`'s rules)."""
+        return Dyad(*self.resolve_distinct(a, b))
+
+    def triad(self, a: str | int, b: str | int, c: str | int) -> Triad:
+        """The pair and third party a request names, resolved once at the edge."""
+        return Triad(*self.resolve_distinct(a, b, c))
 
     def _fits(self, name: str) -> tuple[set[str], set[str]]:
         """Codes of the states a name (not a code) could mean: (by an alternative name or pattern, by
