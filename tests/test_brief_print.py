@@ -55,10 +55,25 @@ def printed(full_store, tmp_path_factory) -> Path:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is needed at {CHROMIUM} to print the brief (apt-get install chromium)")
     out = tmp_path_factory.mktemp("brief-print")
+    r = runner.invoke(app, ["prepare", "--store", str(full_store)])
+    assert r.exit_code == 0, r.output
     for args in (["CHN", "RUS", "--third", "USA"], ["IND", "PAK", "--third", "CHN"]):
         r = runner.invoke(app, ["brief", *args, "--pdf", "--no-ingest", "--out", str(out), "--store", str(full_store)])
         assert r.exit_code == 0, r.output
+        # the all-dyad products come from 'dyadic prepare': the brief only reads them
+        assert "shared product" not in r.output, r.output
     return out
+
+
+def test_prepare_computes_each_product_once(full_store, printed):
+    """After the briefs, every registered product is kept: a second 'dyadic prepare' computes nothing."""
+    from dyadic.framework import load_all
+    from dyadic.report.prepare import prepare
+
+    with Store.open(full_store, read_only=True) as st:
+        done = prepare(st)
+    assert [d.name for d in done] == list(load_all())
+    assert all(d.status == "kept" and d.computed == 0 for d in done), done
 
 
 @pytest.mark.parametrize("stem", ["brief-CHN-RUS-USA", "brief-IND-PAK-CHN"])

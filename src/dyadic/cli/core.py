@@ -20,6 +20,8 @@ def ingest(
     sources: Annotated[Optional[list[str]], typer.Argument(help="Source names (see 'dyadic sources').")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Ingest every known source.")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest even if the files are unchanged.")] = False,
+    prepare_: Annotated[bool, typer.Option("--prepare/--no-prepare", help="Then compute what every pair's brief "
+                                           "shares (as 'dyadic prepare'), when something was ingested.")] = True,
     data: DataOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -41,6 +43,34 @@ def ingest(
         unm = ", ".join(f"{k} ({v})" for k, v in sorted(s.unmapped.items(), key=lambda kv: -kv[1])) or "-"
         t.add_row(s.source, s.status, f"{s.rows:,}", unm)
     out.print(t)
+    if prepare_ and any(s.status == "ingested" for s in summaries):
+        _prepare(settings.store_path)
+
+
+def _prepare(path: Path) -> None:
+    """Run :func:`dyadic.report.prepare.prepare` on the store at ``path`` and print what it did."""
+    from dyadic.report.prepare import prepare as run
+    from dyadic.store import Store
+
+    with Store.open(path, read_only=True) as st, console.status("preparing what every brief shares"):
+        done = run(st)
+    t = Table(title="shared products (dyadic prepare)")
+    for col in ("question", "status", "results", "seconds", "note"):
+        t.add_column(col)
+    for d in done:
+        t.add_row(d.name, d.status, str(d.computed), f"{d.seconds:.1f}", d.note)
+    out.print(t)
+
+
+@app.command("prepare")
+@friendly
+def prepare(store: StoreOpt = None) -> None:
+    """Compute the all-dyad products every brief shares (driver scores, reference histories, back-tests)
+    once, so a brief for any pair only reads them. 'dyadic ingest' runs it after ingesting."""
+    settings = Settings.resolve(store=store)
+    if not settings.store_path.exists():
+        raise DyadicError(f"no store at {settings.store_path}: run 'dyadic ingest --all' first")
+    _prepare(settings.store_path)
 
 
 @app.command("sources")
@@ -130,6 +160,8 @@ def brief(
 ) -> None:
     """Write the HTML brief on a pair (and a third party) answering the five questions, with its manifest."""
     from dyadic.report.brief import NEEDS, chromium_path, pdf_pages, write_brief
+    from dyadic.report.cache import memo_store
+    from dyadic.report.prepare import prepare as prepare_shared, unprepared
     from dyadic.store import Store, ingest as run
 
     if paper is not None and not paper.is_file():
@@ -155,7 +187,15 @@ def brief(
                     except DyadicError as exc:
                         unavailable[name] = str(exc)
                         console.print(f"[yellow]warning:[/] {exc}", highlight=False)
-        path = write_brief(st, a, b, third, out_dir, unavailable=unavailable, paper=paper, pdf=pdf)
+            with console.status("preparing what every brief shares"):
+                prepare_shared(st)  # at ingest, not inside the rendering
+        memo = memo_store(st)
+        path = write_brief(memo, a, b, third, out_dir, unavailable=unavailable, paper=paper, pdf=pdf)
+    left = unprepared(memo)
+    if left:
+        console.print(f"[yellow]note:[/] this brief computed {len(left)} shared product(s) itself "
+                      f"({', '.join(sorted(set(left)))}); 'dyadic prepare' computes them once for every pair",
+                      highlight=False)
     out.print(f"brief written to [bold]{path}[/]")
     if pdf:
         out.print(f"PDF written to [bold]{path.with_suffix('.pdf')}[/] ({pdf_pages(path.with_suffix('.pdf'))} pages)")

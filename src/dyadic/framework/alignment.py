@@ -17,6 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dyadic.framework import shared
+from dyadic.indicators.unga import UNDL, VOETEN, VoteSelection, ranked_dyad_years
+
+
+@shared("alignment", "unga.ranked_dyad_years")
+def prepare(store) -> None:
+    """Every dyad-year's UN agreement on the default votes (Voeten, then the UN Digital Library), ranked
+    within its year: where a pair's alignment stands among all dyads."""
+    if store.has_source(VOETEN) or store.has_source(UNDL):
+        ranked_dyad_years(store, VoteSelection())
+
 
 @dataclass(frozen=True)
 class AlignmentRules:

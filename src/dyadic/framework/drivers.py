@@ -31,6 +31,7 @@ import pandas as pd
 
 from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
+from dyadic.framework import shared
 from dyadic.store import Store
 
 DRIVERS = ("security_reassurance", "power_projection", "geopolitical_balancing", "political_convergence",
@@ -211,7 +212,9 @@ def derive_inputs(data: pd.DataFrame, third: str | None, graph: pd.DataFrame | N
         ``relevant`` (1 politically relevant, 0 not, missing when contiguity or major-power status is unknown).
     """
     p = {**PARAMS, **(params or {})}
-    df = data.copy()
+    # shallow: every column below is new or replaced whole, so the caller's frame is never written (a deep
+    # copy of the 1.3-million-row panel costs seconds)
+    df = data.copy(deep=False)
     df["a"], df["b"] = df["a"].astype(str), df["b"].astype(str)
     # Inputs of sources the store lacks are present but missing, so every later step can read them.
     for c in INPUT_COLUMNS:
@@ -374,7 +377,9 @@ def percentile(values: pd.Series, groups: pd.Series, direction: int = 1,
     With ``reference`` (a boolean mask), the distribution of a group is that of its reference rows: a reference
     row's percentile is its mean rank among them; any other row is placed as if it were added to them.
     """
-    v = pd.to_numeric(values, errors="coerce").astype("float64") * direction
+    # Rounded to 12 decimals before ranking: DuckDB's parallel sums differ in the last bit from run to run,
+    # and a tie broken by that noise moved a score by a fraction of a point between identical runs.
+    v = (pd.to_numeric(values, errors="coerce").astype("float64") * direction).round(12)
     if reference is None:
         return v.groupby(groups.to_numpy()).rank(method="average", pct=True) * 100
     ref = pd.Series(reference, index=v.index).fillna(False).astype(bool).to_numpy()
@@ -389,7 +394,6 @@ def percentile(values: pd.Series, groups: pd.Series, direction: int = 1,
         less = np.searchsorted(r, x, "left")
         eq = np.searchsorted(r, x, "right") - less
         member = ref[rows]
-        # a member is among its own ties; an outsider joins them
         # mean rank among the ties: a member is one of them, an outsider joins them as one more
         rank = np.where(member, less + (eq + 1) / 2, less + (eq + 2) / 2)
         n = np.where(member, len(r), len(r) + 1)
@@ -664,7 +668,7 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
         lo, hi = politics.igo_years(store)
         pairs, states = _igo_extra(store, max(lo, panel.start), min(hi, end), int(p["exclusive_igo_max_members"]),
                                    int(p["exclusive_igo_min_majors"]))
-        data = data.copy()
+        data = data.copy(deep=False)  # columns are added or replaced whole, never written in place
         data["a"], data["b"] = data["a"].astype(str), data["b"].astype(str)
         sy = states.set_index(["year", "code"]).n_full
         for side in ("a", "b"):
@@ -692,7 +696,8 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
     else:
         missing.append(f"event coverage: run 'dyadic ingest {GRAPH}'")
     frame = derive_inputs(data, third, graph, gyears, p)
-    frame = frame[frame.year >= start].reset_index(drop=True)
+    frame = frame.iloc[np.flatnonzero(frame.year.to_numpy() >= start)]
+    frame.index = pd.RangeIndex(len(frame))  # in place: reset_index would copy the frame once more
     frame.attrs["reference"] = reference
     return frame, missing, panel.coverage
 
@@ -729,6 +734,12 @@ def compute_drivers(store: Store, start: int | None = None, end: int | None = No
 
     return store.cached(("framework.drivers", start, end, third, repr(config.drivers), config.reference,
                          repr(sorted(config.params.items()))), compute)
+
+
+@shared("drivers", "framework.drivers")
+def prepare(store: Store) -> None:
+    """The default driver scores of every dyad-year (every question reads them)."""
+    compute_drivers(store)
 
 
 def driver_months(store: Store, a: str, b: str, config: Config | None = None) -> pd.DataFrame:

@@ -39,6 +39,7 @@ from scipy.stats import norm
 from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
 from dyadic.indicators.power import major_powers
+from dyadic.framework import shared
 from dyadic.store import Store
 
 UN_SCENARIOS = ("continuity", "alliance", "degradation")  # the outcomes of the UN-voting reference class
@@ -766,7 +767,27 @@ def _conflict_on(h: pd.DataFrame, ch: pd.DataFrame, horizon: int) -> np.ndarray:
     return np.where(ck[pos] == hk, y[pos], np.nan)
 
 
-def futures(store: Store, a: str, b: str, c: str | None = None, horizons: tuple[int, ...] = (5, 10),
+#: the horizons a brief projects (and whose back-test picks its headline figure)
+HORIZONS = (5, 10)
+
+
+@shared("futures", "futures.history", "futures.conflict_history", "futures.headline",
+        "obligations.dyad_years")
+def prepare(store: Store) -> None:
+    """The reference histories (UN agreement, conflict), the all-dyad pledges and the back-tests that pick
+    each horizon's headline, with the shipped scenarios."""
+    from dyadic.indicators.obligations import CURATED, LEVELS, all_dyad_obligations
+
+    cfg = load_scenarios()
+    h = history(store, cfg["reference"]["rising_years"])
+    conflict_history(store, cfg)
+    if store.has_source(LEVELS) and store.has_source(CURATED):
+        all_dyad_obligations(store)
+    for horizon in HORIZONS:
+        headline_choice(store, h, cfg, horizon)
+
+
+def futures(store: Store, a: str, b: str, c: str | None = None, horizons: tuple[int, ...] = HORIZONS,
             scenarios: str | Path | None = None, whatif: list[str] | None = None, n_paths: int = 10_000,
             n_boot: int = 500, seed: int = 0, hist: pd.DataFrame | None = None) -> FuturesResult:
     """Probabilities of continuity, alliance, degradation and militarised conflict for a pair over each

@@ -30,7 +30,8 @@ import pandas as pd
 
 from dyadic.dyad import pair_rows, year_rows
 from dyadic.errors import NotIngestedError
-from dyadic.framework.drivers import DRIVERS, GRAPH, DriverScores
+from dyadic.framework import shared
+from dyadic.framework.drivers import DRIVERS, GRAPH, DriverScores, compute_drivers
 from dyadic.indicators import conflict, obligations
 from dyadic.store import Store
 
@@ -164,6 +165,42 @@ def _span(ds: DriverScores, year: int) -> tuple[int, int]:
     return (min(int(ys.min()), year), max(int(ys.max()), year)) if len(ys) else (year, year)
 
 
+def _obligation_table(store: Store, span: tuple[int, int]) -> pd.DataFrame:
+    """Every dyad-year's pledges over ``span`` (carried past ATOP's end), indexed for look-ups."""
+    def build() -> pd.DataFrame:
+        d = obligations.all_dyad_obligations(store, *span)
+        return d[d.year.between(*span)].set_index(["a", "b", "year"]).sort_index()
+
+    return store.cached(("nature.obligations", *span), build)
+
+
+def _rivalry_table(store: Store, span: tuple[int, int]) -> pd.DataFrame:
+    """Every rivalry dyad-year over ``span`` (the last state carried to its end), indexed for look-ups."""
+    return store.cached(("nature.rivalries", *span), lambda: conflict.rivalry_dyad_years(
+        store, *span, carry_to=span[1]).set_index(["a", "b", "year"]).sort_index())
+
+
+def _mid_table(store: Store, dataset: str) -> pd.DataFrame:
+    """Every directed dyad-year with a militarized dispute ongoing."""
+    return store.cached(("nature.mids", dataset), lambda: conflict.mid_dyad_years(store, dataset))
+
+
+@shared("nature", "nature.obligations", "nature.rivalries", "nature.mids", "nature.graph_years")
+def prepare(store: Store) -> None:
+    """The all-dyad tables :func:`classify` reads, for the default driver scores' years."""
+    ds = compute_drivers(store)
+    if not len(ds.data):
+        return
+    span = _span(ds, int(ds.data.year.max()))
+    if store.has_source(obligations.LEVELS) and store.has_source(obligations.CURATED):
+        _obligation_table(store, span)
+    if store.has_source(conflict.RIVALRIES):
+        _rivalry_table(store, span)
+    if store.has_source(conflict.MIDS):
+        _mid_table(store, ds.config.nature["rivalry_mid_dataset"])
+    _graph_covers(store, span[1])
+
+
 def _graph_covers(store: Store, year: int) -> bool:
     from dyadic.framework.drivers import _graph_years
 
@@ -201,8 +238,7 @@ def _pledges(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, yea
     through multilateral instruments ``multilateral_weight``; an alliance needs ``alliance_min_weight``, an
     entente ``entente_min_weight``. Bilateral is the dyad-year's flag (some shared instrument is bilateral).
     """
-    table = store.cached(("nature.obligations", *span), lambda: obligations.obligation_dyad_years(
-        store, *span, carry_forward=True).set_index(["a", "b", "year"]).sort_index())
+    table = _obligation_table(store, span)
     first, last = obligations.atop_years(store)
     row = _lookup(table, a, b, year)
     rules = ((f"defence or offence pledge in force, either side (ATOP member spells, carried past {last}, "
@@ -258,8 +294,7 @@ def _rivalries(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, y
                              f"not ingested: run 'dyadic ingest {conflict.RIVALRIES}'", measured=False))
     else:
         lo, hi = conflict.rivalry_years(store)
-        td = store.cached(("nature.rivalries", *span), lambda: conflict.rivalry_dyad_years(
-            store, *span, carry_to=span[1]).set_index(["a", "b", "year"]).sort_index())
+        td = _rivalry_table(store, span)
         r = _lookup(td, a, b, year)
         if r is not None:
             how = "Thompson-Dreyer" if year <= hi else conflict.carry_label(store)
@@ -287,7 +322,7 @@ def _rivalries(store: Store, cfg: dict, span: tuple[int, int], a: str, b: str, y
                              f"not measured: {conflict.MID_DATASETS[dataset]} covers {lo}-{hi}, not {first}-{year}",
                              measured=False))
         return out
-    mids = store.cached(("nature.mids", dataset), lambda: conflict.mid_dyad_years(store, dataset))
+    mids = _mid_table(store, dataset)
     hit = pair_rows(mids, a, b)
     hit = hit[hit.year.between(first, year)]
     n = len({d for s in hit.mid_dispnums for d in s.split("; ") if d})

@@ -25,6 +25,8 @@ import pandas as pd
 from dyadic.dyad import pair_rows
 from dyadic.errors import RequestError
 from dyadic.sources.registry import packaged_csv
+from dyadic.framework import shared
+from dyadic.indicators.unga import UNDL, VoteSelection, ranked_dyad_years
 from dyadic.store import Store
 
 #: default window (periods on each side) by resolution, and the windows whose signs must agree.
@@ -560,6 +562,18 @@ def _partners(frame: pd.DataFrame, a: str, b: str, value: str, se: str | None
     return wide, wide_se
 
 
+#: UN votes of the event studies: one source throughout (see :func:`study_inputs`)
+SHOCK_VOTES = VoteSelection(source="undl")
+
+
+@shared("shocks", "unga.ranked_dyad_years")
+def prepare(store: Store) -> None:
+    """Every dyad-year's UN agreement on the UN Digital Library votes, ranked (the UN indicators' comparison
+    dyads are each partner's other relationships)."""
+    if store.has_source(UNDL):
+        ranked_dyad_years(store, SHOCK_VOTES)
+
+
 def study_inputs(store: Store, a: str, b: str, indicator: str) -> StudyInputs:
     """The pair's series and its comparison dyads for one indicator.
 
@@ -574,10 +588,8 @@ def study_inputs(store: Store, a: str, b: str, indicator: str) -> StudyInputs:
     if indicator not in INDICATORS:
         raise RequestError(f"unknown indicator '{indicator}'; known: {', '.join(INDICATORS)}")
     if indicator.startswith("unga_"):
-        from dyadic.indicators.unga import VoteSelection, ranked_dyad_years
-
         col = indicator.removeprefix("unga_")
-        full = ranked_dyad_years(store, VoteSelection(source="undl"))
+        full = ranked_dyad_years(store, SHOCK_VOTES)
         sub = full[full.a.isin([a, b]) | full.b.isin([a, b])][["year", "a", "b", "n", col]].copy()
         sub["a"], sub["b"] = sub.a.astype(str), sub.b.astype(str)
         if col == "agree":

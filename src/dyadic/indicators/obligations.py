@@ -22,6 +22,8 @@ The depth score is Benson & Clinton's (2016) ``Depth.score`` (the deepest scored
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,8 @@ from dyadic.store import Store
 
 LEVELS = "alliances_atop_levels"
 CURATED = "treaties_after_sources"
+#: the first year of the shared all-dyad table (:func:`all_dyad_obligations`): the UN era every question reads
+WIDE_START = 1946
 #: the three bases a value can stand on; one wording each, used in every row and coverage note
 BASIS_ATOP = "ATOP 5.1"
 CARRY_LABEL = "in force at ATOP's last year ({year}), no termination recorded"
@@ -158,6 +162,18 @@ def _basis(labels, carried: str) -> str:
     return "; ".join(sorted(set(labels), key=lambda s: (rank.get(s, 2), s)))
 
 
+def all_dyad_obligations(store: Store, start: int = WIDE_START, end: int | None = None, carry_forward: bool = True,
+                         directed: bool = False) -> pd.DataFrame:
+    """:func:`obligation_dyad_years` of every dyad, computed once per store for a wide span that covers
+    ``start``-``end`` (from 1946 or earlier, to this year or later) and remembered: a year's values do not
+    depend on the span (it only truncates), so the drivers, the futures state and the triangle, which ask for
+    different years, share one table. Callers slice the years they need and must not modify it."""
+    lo, hi = min(start, WIDE_START), max(end if end is not None else 0, date.today().year)
+    key = ("obligations.dyad_years", lo, hi, carry_forward, directed)
+    return store.cached(key, lambda: obligation_dyad_years(store, lo, hi, carry_forward=carry_forward,
+                                                          directed=directed))
+
+
 def add_obligations(panel: Panel, store: Store, carry_forward: bool = True) -> Panel:
     """Add alliance obligations from ATOP 5.1 member spells, carried past 2018 and extended by cited treaties.
 
@@ -175,11 +191,8 @@ def add_obligations(panel: Panel, store: Store, carry_forward: bool = True) -> P
     _require(store, "add_obligations")
     _check_free(panel, COLUMNS, "add_obligations")
     lo, hi = atop_years(store)
-    # every dyad's obligations for the years, computed once per store and span (a pair's panel asks for the
-    # same all-dyad table each time: the futures state and the triangle read it pair by pair)
-    key = ("obligations.dyad_years", panel.start, panel.end, carry_forward, panel.directed)
-    dy = store.cached(key, lambda: obligation_dyad_years(store, panel.start, panel.end, carry_forward=carry_forward,
-                                                         directed=panel.directed)).drop(columns="treaties")
+    dy = all_dyad_obligations(store, panel.start, panel.end, carry_forward, panel.directed)
+    dy = dy[dy.year.between(panel.start, panel.end)].drop(columns="treaties")
     dy = dy.rename(columns={c: f"oblig_{c}" for c in dy.columns if c not in ("year", "a", "b")})
     dy["_hit"] = np.int8(1)
     fill = {**{f"oblig_{p}": 0 for p in PLEDGES}, "oblig_bilateral": 0, "oblig_multilateral": 0,

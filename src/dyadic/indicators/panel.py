@@ -751,7 +751,7 @@ def add_major_powers(panel: Panel, store: Store, carry_forward: bool = True) -> 
     year = panel.data["year"].to_numpy().astype(int)
     asof = np.minimum(year, hi) if carry_forward else year
     known = (year >= lo) & ((year <= hi) | carry_forward)
-    data = panel.data.copy()
+    data = panel.data.copy(deep=False)  # two new columns; the panel's own frame is not written
     for side in ("a", "b"):
         hit = pd.MultiIndex.from_arrays([data[side].astype(str).to_numpy(), asof]).isin(listed)
         data[f"major_{side}"] = np.where(known, hit.astype("float64"), np.nan)

@@ -131,6 +131,8 @@ class MemoStore:
         self._store = store
         self._base = base if base is not None else folder(store)
         self._has: dict[tuple[str, str], bool] = {}
+        #: keys computed by this object (a miss both in memory and on disk), in order
+        self.computed: list[Hashable] = []
 
     # The framework asks these hundreds of times a brief (a catalogue query each); the store does not change
     # while one brief is built from it, so the answers are remembered for this object's life.
@@ -160,6 +162,7 @@ class MemoStore:
             if hit is not None:
                 return hit
             value = compute()
+            self.computed.append(key)
             save(self._base, ("memo", key), value)
             return value
 
