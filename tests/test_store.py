@@ -31,3 +31,27 @@ def test_failed_write_keeps_memo_valid(tmp_path):
         pass
     assert st.cached("n", lambda: 99) == 0  # rolled back: nothing changed
     st.close()
+
+
+def test_memo_keeps_a_large_result_while_many_small_ones_arrive(tmp_path):
+    """The memo is bounded by bytes, not entries: a brief's hundred small results do not push out the
+    all-dyad frame every question reads (counting entries did, and it was computed again)."""
+    import numpy as np
+    import pandas as pd
+
+    from dyadic.store import _nbytes
+
+    st = Store.open(tmp_path / "s.duckdb")
+    made = []
+
+    def big():
+        made.append("big")
+        return pd.DataFrame({"x": np.zeros(100_000)})
+
+    st.cached("big", big)
+    for i in range(200):
+        st.cached(("small", i), lambda i=i: i)
+    st.cached("big", big)
+    assert made == ["big"]
+    assert _nbytes(pd.DataFrame({"x": np.zeros(10)})) >= 80 and _nbytes(3) == 1024
+    st.close()

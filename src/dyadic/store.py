@@ -18,6 +18,7 @@ from typing import Any, Callable, Hashable, Iterable, Iterator
 
 import cachetools
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dyadic.config import Settings
@@ -39,7 +40,26 @@ LIVE_COLUMNS = {"release": "VARCHAR", "as_of": "DATE", "url": "VARCHAR", "retrie
 SOURCES_COLUMNS = ("name", "title", "version", "files", "sha256", "rows", "tables", "ingested_at", "citation",
                    "licence", "homepage", "unmapped", "notes", *LIVE_COLUMNS)
 
-MEMO_SIZE = 8  # results kept by Store.cached (an all-dyad UNGA frame is ~40 MB)
+#: bytes of results Store.cached keeps (least recently used dropped first): the driver frame of every
+#: dyad-year is ~1 GB, an all-dyad UNGA frame ~40 MB, a pair's series a few kB; counting entries instead
+#: let a brief's many small results push the large shared ones out.
+MEMO_BYTES = 3 * 2**30
+
+
+def _nbytes(value) -> int:
+    """Rough size of a remembered result: frames and arrays by their buffers (attributes of dataclass-like
+    results counted too), anything else as 1 kB."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, (pd.Series, pd.Index)):
+        return int(value.memory_usage(deep=False))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value) + 1024
+    if hasattr(value, "__dict__"):
+        return sum(_nbytes(v) for v in vars(value).values()) + 1024
+    return 1024
 
 
 @dataclass
@@ -71,7 +91,7 @@ class Store:
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._cursor_lock = threading.Lock()
-        self._memo: cachetools.LRUCache | None = cachetools.LRUCache(MEMO_SIZE)
+        self._memo: cachetools.LRUCache | None = cachetools.LRUCache(MEMO_BYTES, getsizeof=_nbytes)
         # Waiters on a result being computed by another thread (cachetools' stampede guard).
         self._memo_call = cachetools.cached(self._memo, key=lambda key, compute: key,
                                             condition=threading.Condition())(lambda key, compute: compute())
@@ -169,7 +189,7 @@ class Store:
         A read-only store's data cannot change while it is open (DuckDB refuses writers meanwhile); a writable
         store changes its data only through :meth:`transaction`, which forgets every remembered result when it
         commits. A read-only store sharing this process's writable database (written through another object)
-        computes every time. The least recently used of more than MEMO_SIZE results is dropped. Thread-safe:
+        computes every time. The least recently used results beyond MEMO_BYTES are dropped. Thread-safe:
         threads asking for a key another thread is computing wait for that result instead of computing it
         again; different keys are computed in parallel.
 

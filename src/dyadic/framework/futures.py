@@ -753,6 +753,20 @@ def _content_key(h: pd.DataFrame) -> int:
     return int(pd.util.hash_pandas_object(h, index=False).sum())
 
 
+def no_conflict_rows(store: Store, cfg: dict, horizon: int, hist: pd.DataFrame | None = None) -> np.ndarray:
+    """For each row of the UN history: no militarised conflict in the ``horizon`` years after it (the
+    reference class of the agreement scenarios excludes conflict). Remembered by the store for the shipped
+    history; computed afresh for a ``hist`` the caller gives."""
+    ch = conflict_history(store, cfg)
+    if hist is not None:
+        return _conflict_on(hist, ch, horizon) == 0
+    c = cfg["conflict"]
+    key = ("futures.no_conflict", horizon, int(cfg["reference"]["rising_years"]), c["dataset"],
+           int(c["hostlev_min"]), tuple(c["peace_years"]), int(c["contig_max"]), int(c["start"]))
+    return store.cached(key, lambda: _conflict_on(history(store, cfg["reference"]["rising_years"]), ch,
+                                                  horizon) == 0)
+
+
 def _conflict_on(h: pd.DataFrame, ch: pd.DataFrame, horizon: int) -> np.ndarray:
     """:func:`conflict_outcomes` looked up for each row of the UN history ``h`` (NaN where not measured)."""
     y = conflict_outcomes(ch, horizon)
@@ -771,7 +785,7 @@ def _conflict_on(h: pd.DataFrame, ch: pd.DataFrame, horizon: int) -> np.ndarray:
 HORIZONS = (5, 10)
 
 
-@shared("futures", "futures.history", "futures.conflict_history", "futures.headline",
+@shared("futures", "futures.history", "futures.conflict_history", "futures.headline", "futures.no_conflict",
         "obligations.dyad_years")
 def prepare(store: Store) -> None:
     """The reference histories (UN agreement, conflict), the all-dyad pledges and the back-tests that pick
@@ -785,6 +799,7 @@ def prepare(store: Store) -> None:
         all_dyad_obligations(store)
     for horizon in HORIZONS:
         headline_choice(store, h, cfg, horizon)
+        no_conflict_rows(store, cfg, horizon)
 
 
 def futures(store: Store, a: str, b: str, c: str | None = None, horizons: tuple[int, ...] = HORIZONS,
@@ -862,7 +877,7 @@ def futures(store: Store, a: str, b: str, c: str | None = None, horizons: tuple[
         cr, crc = conflict_rates(ch, cstate, cfg, hz)
         crefs[hz] = crc
         pc = np.clip(rate_draws(cr["count"], cr["n"], cr["deff"], n_paths, rng) * cfactor, 0, 1)
-        no_conflict = _conflict_on(h, ch, hz) == 0
+        no_conflict = no_conflict_rows(store, cfg, hz, hist)
         br, rc = base_rates(h, state, cfg_shift, hz, n_boot=n_boot, seed=seed, keep=no_conflict)
         refs[hz] = rc
         boot = br.attrs["boot"][rng.integers(0, n_boot, n_paths)]
