@@ -2,7 +2,7 @@
 """Set up dyadic in ./.venv and run one job. Needs only Python 3.11+ and access to the package index.
 
     python3 dev.py brief   # install, ingest what the brief needs (once), write out/brief-CHN-RUS-USA.html
-    python3 dev.py test    # install with test extras, run the whole test suite
+    python3 dev.py test    # install with test extras, run the whole test suite (one worker per core)
 
 Source files come from $DYADIC_DATA when it is set (a folder laid out as <DIR>/<source>/<file>); otherwise
 dyadic downloads them from their canonical public locations into its cache.
@@ -39,6 +39,14 @@ def setup(extras: str) -> None:
         stamp.touch()
 
 
+def workers(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core, at most four (each builds its own session stores, a few
+    GB), each test file on one worker (its module fixtures are built once). None when the caller chose."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "-p")) for a in args):
+        return []
+    return ["-n", str(max(1, min(os.cpu_count() or 1, 4))), "--dist", "loadfile"]
+
+
 def main() -> None:
     job = sys.argv[1] if len(sys.argv) > 1 else ""
     if job == "brief":
@@ -46,7 +54,7 @@ def main() -> None:
         sh(str(BIN / "dyadic"), "brief", "CHN", "RUS", "--third", "USA", "--out", "out")
     elif job == "test":
         setup("test")
-        sh(str(BIN / "python"), "-m", "pytest", *sys.argv[2:])
+        sh(str(BIN / "python"), "-m", "pytest", *workers(sys.argv[2:]), *sys.argv[2:])
     else:
         sys.exit(__doc__)
 

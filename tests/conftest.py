@@ -85,13 +85,30 @@ def staged_store(tmp_path_factory, label: str, sources: list[str]) -> Store:
 
 
 @pytest.fixture(scope="session")
+def brief_store(tmp_path_factory) -> Path:
+    """The path of a store holding every source the brief reads, with its shared products prepared
+    (``dyadic prepare``, into this run's brief cache). Read only: the briefs open it with ``--no-ingest``
+    and nothing writes to it, so the modules that read it share it in any order."""
+    from dyadic.report.brief import NEEDS
+    from dyadic.report.prepare import prepare
+
+    st = staged_store(tmp_path_factory, "brief", list(NEEDS))
+    prepare(st)
+    st.con.execute("CHECKPOINT")
+    path = st.path
+    st.close()
+    return path
+
+
+@pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     return data_settings(tmp_path_factory.mktemp("store"))
 
 
 @pytest.fixture(scope="session")
 def unga_store(settings) -> Store:
-    """A store with the country registry and both UN vote sources ingested (once per test run)."""
+    """A store with the country registry and both UN vote sources ingested (once per test run). Nothing
+    else is ingested into it: a test that needs more sources builds its own (:func:`staged_store`)."""
     st = Store.open(settings.store_path)
     ingest(st, settings, UNGA_SOURCES)
     yield st

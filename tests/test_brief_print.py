@@ -2,7 +2,7 @@
 nothing past the margin, a self-check that finds the brief agreeing with itself, a JSON export that carries
 every number with its source and year, and no China–Russia material in another pair's brief.
 
-The store is built from the staged data ($DYADIC_DATA) once per module, or copied from
+The store is the session's brief store (conftest ``brief_store``: the staged data, prepared once), or a copy of
 ``DYADIC_BRIEF_TEST_STORE`` when that names a store already holding the sources (it is never written).
 """
 
@@ -16,13 +16,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import data_settings
 from typer.testing import CliRunner
 
 from dyadic.cli import app
-from dyadic.report.brief import NEEDS, pdf_pages
+from dyadic.report.brief import pdf_pages
 from dyadic.sources.registry import packaged_csv
-from dyadic.store import Store, ingest
+from dyadic.store import Store
+
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
 
 runner = CliRunner()
 CHROMIUM = os.environ.get("DYADIC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -32,21 +33,15 @@ MAX_PAGES = 10
 
 
 @pytest.fixture(scope="module")
-def full_store(tmp_path_factory) -> Path:
-    """A store file holding every source the brief reads (those that can be had from the staged data)."""
-    tmp = tmp_path_factory.mktemp("brief-full")
+def full_store(brief_store, tmp_path_factory) -> Path:
+    """A store file holding every source the brief reads (the session's prepared brief store), or a copy of
+    ``DYADIC_BRIEF_TEST_STORE`` when that names one."""
     given = os.environ.get("DYADIC_BRIEF_TEST_STORE")
     if given:
+        tmp = tmp_path_factory.mktemp("brief-full")
         shutil.copy(given, tmp / "full.duckdb")
         return tmp / "full.duckdb"
-    settings = data_settings(tmp)
-    with Store.open(settings.store_path) as st:
-        for name in NEEDS:
-            try:
-                ingest(st, settings, [name])
-            except Exception as exc:  # noqa: BLE001 - a section without its data says so; the rest is tested
-                print(f"{name}: not ingested ({exc})")
-    return settings.store_path
+    return brief_store
 
 
 @pytest.fixture(scope="module")

@@ -15,24 +15,27 @@ from dyadic.report.events_section import key_dates
 from dyadic.report.futures_section import signpost_name
 from dyadic.report.papers import LO_2025, profile_for
 from dyadic.sources.registry import packaged_csv
+from dyadic.store import Store
+
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
 
 runner = CliRunner()
 #: dates only a China–Russia brief should test or show (its curated dates and Lo's shock dates).
 CHN_RUS_ONLY = ["2019-06-05", "2022-02-04", "2023-03-21", "2024-05-16", "2025-05-08", "2022-02-24", "2025-01-20"]
 
 
-def _brief(unga_store, out, *args: str) -> str:
-    r = runner.invoke(app, ["brief", *args, "--out", str(out), "--no-ingest", "--store", str(unga_store.path)])
+def _brief(store_path, out, *args: str) -> str:
+    r = runner.invoke(app, ["brief", *args, "--out", str(out), "--no-ingest", "--store", str(store_path)])
     assert r.exit_code == 0, r.output
     stem = "brief-" + "-".join(a for a in args if not a.startswith("--"))
     return (out / f"{stem}.html").read_text()
 
 
 @pytest.fixture(scope="module")
-def briefs(unga_store, tmp_path_factory):
+def briefs(brief_store, tmp_path_factory):
     out = tmp_path_factory.mktemp("briefs")
-    return out, {"lo": _brief(unga_store, out, "CHN", "RUS", "--third", "USA"),
-                 "ind": _brief(unga_store, out, "IND", "PAK", "--third", "CHN")}
+    return out, {"lo": _brief(brief_store, out, "CHN", "RUS", "--third", "USA"),
+                 "ind": _brief(brief_store, out, "IND", "PAK", "--third", "CHN")}
 
 
 def test_profiles_bind_to_their_pair():
@@ -82,12 +85,13 @@ def test_lo_brief_starts_with_the_bottom_line(briefs):
     assert html.count('class="missing">Not yet measured') <= 5  # one list per question, not one box per item
 
 
-def test_sources_one_line_per_dataset_and_manifest(briefs, unga_store):
+def test_sources_one_line_per_dataset_and_manifest(briefs, brief_store):
     out, b = briefs
     html = b["lo"]
     table = html[html.index('<table class="sources">'):]
     table = table[:table.index("</table>")]
-    held = [n for n in unga_store.sources().name]
+    with Store.open(brief_store, read_only=True) as st:
+        held = list(st.sources().name)
     from dyadic.report.brief import NEEDS
 
     used = [n for n in NEEDS if n in held]
@@ -99,16 +103,16 @@ def test_sources_one_line_per_dataset_and_manifest(briefs, unga_store):
     assert files and all(f["checksum"] and f["algorithm"] in ("sha256", "blake3", "bytes") for f in files)
 
 
-def test_sources_files_lists_checksums(unga_store):
-    r = runner.invoke(app, ["sources", "--files", "--store", str(unga_store.path)])
+def test_sources_files_lists_checksums(brief_store):
+    r = runner.invoke(app, ["sources", "--files", "--store", str(brief_store)])
     assert r.exit_code == 0, r.output
     assert "un_votes.rda" in r.output and "sha256" in r.output
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")
-def test_pdf_prints_with_a_page_count(unga_store, tmp_path):
+def test_pdf_prints_with_a_page_count(brief_store, tmp_path):
     r = runner.invoke(app, ["brief", "CHN", "RUS", "--third", "USA", "--out", str(tmp_path), "--no-ingest", "--pdf",
-                            "--store", str(unga_store.path)])
+                            "--store", str(brief_store)])
     assert r.exit_code == 0, r.output
     pdf = tmp_path / "brief-CHN-RUS-USA.pdf"
     pages = pdf_pages(pdf)
@@ -116,13 +120,13 @@ def test_pdf_prints_with_a_page_count(unga_store, tmp_path):
     assert f"({pages} pages)" in " ".join(r.output.split())
 
 
-def test_paper_file_statements_are_checked(unga_store, tmp_path):
+def test_paper_file_statements_are_checked(brief_store, tmp_path):
     """--paper takes any text: its statements are extracted and those tied to a measure are judged."""
     paper = tmp_path / "note.md"
     paper.write_text("# A note on China and Russia\n\nIn 2015, China and Russia voted alike on 90% of the UN General "
                      "Assembly roll calls on which both voted. Their friendship is deep.\n")
     r = runner.invoke(app, ["brief", "CHN", "RUS", "--out", str(tmp_path), "--no-ingest", "--paper", str(paper),
-                            "--store", str(unga_store.path)])
+                            "--store", str(brief_store)])
     assert r.exit_code == 0, r.output
     html = (tmp_path / "brief-CHN-RUS.html").read_text()
     part = html[html.index('id="paper-file"'):html.index('id="evidence"')]
@@ -133,7 +137,7 @@ def test_paper_file_statements_are_checked(unga_store, tmp_path):
     assert judged and any("90%" in s for _, s in rows), rows
 
 
-def test_web_page_shows_the_briefs_findings(unga_store, tmp_path):
+def test_web_page_shows_the_briefs_findings(brief_store, tmp_path):
     """The pair's web sections and the HTML brief state the same findings for the same pair."""
     import html as htmlmod
 
@@ -141,8 +145,8 @@ def test_web_page_shows_the_briefs_findings(unga_store, tmp_path):
 
     from dyadic.web import create_app
 
-    brief = _brief(unga_store, tmp_path, "CHN", "RUS", "--third", "USA")
-    with TestClient(create_app(unga_store.path, warm=False, page_wait=300, api_wait=300)) as client:
+    brief = _brief(brief_store, tmp_path, "CHN", "RUS", "--third", "USA")
+    with TestClient(create_app(brief_store, warm=False, page_wait=300, api_wait=300)) as client:
         doc = client.get("/api/v1/pairs/CHN/RUS/sections", params={"third": "USA"}).json()
         page = client.get("/pair/CHN/RUS", params={"third": "USA"}).text
     found = [f for s in doc["sections"] for f in s["findings"]]

@@ -9,6 +9,8 @@ from conftest import staged_store
 from dyadic.framework.claims.check import check_text
 from dyadic.framework.claims.testset import TESTSET_SOURCES, load, score
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 RIGHT_FLOOR = 0.95
 NOT_CHECKABLE_FLOOR = 0.90
 

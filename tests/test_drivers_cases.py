@@ -12,6 +12,8 @@ import pytest
 from conftest import staged_store
 from dyadic.framework.drivers import DRIVERS, compute_drivers
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 SOURCES = ["country_codes", "cow_contiguity_distance", "mids_cow_gml", "strategic_rivalries_td",
            "alliances_atop_levels", "treaties_after_sources", "unsc_vetoes", "cow_igo",
            "unga_ideal_points_voeten", "democracy_vdem_polity_uds"]

@@ -21,6 +21,8 @@ from dyadic.indicators.trade import trade_dyad_years
 from conftest import staged_store
 from test_engine import assert_failed_rewrite_keeps
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 SOURCES = ["country_codes", "cow_trade", "wb_gdp", "cow_nmc", "sipri_milex", "alliances_atop_cow"]
 
 

@@ -11,6 +11,8 @@ from conftest import UNGA_SOURCES, staged_store
 
 from dyadic.framework import futures as fu
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 SOURCES = [*UNGA_SOURCES, "alliances_atop_cow", "cow_nmc", "cow_contiguity_distance", "mids_cow_gml",
            "strategic_rivalries_td", "alliances_atop_levels", "treaties_after_sources"]
 

@@ -123,11 +123,13 @@ def compared(full_fit, published) -> pd.DataFrame:
     return m
 
 
+@pytest.mark.slow
 def test_pooled_correlation_with_published(compared):
     assert len(compared) > 10_000
     assert compared[["theta", "ref"]].corr().iloc[0, 1] >= 0.95
 
 
+@pytest.mark.slow
 def test_decade_correlations_since_1990(compared):
     for dec in (1990, 2000, 2010, 2020):
         d = compared[(compared.year >= dec) & (compared.year < dec + 10)]
@@ -135,6 +137,7 @@ def test_decade_correlations_since_1990(compared):
         assert d[["theta", "ref"]].corr().iloc[0, 1] >= 0.9, dec
 
 
+@pytest.mark.slow
 def test_2022_usa_china_russia_sign_pattern(compared):
     y = compared[compared.year == 2022].set_index("code")
     for c in ("USA", "CHN", "RUS"):

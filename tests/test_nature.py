@@ -17,8 +17,10 @@ NAMES = ["defence_pledge", "other_pledge", "capability_asymmetry", "dependence_a
 
 
 @pytest.fixture(scope="module")
-def fstore(unga_store, settings):
-    return framework_store(unga_store, settings)
+def fstore(tmp_path_factory):
+    st = framework_store(tmp_path_factory, "nature_framework")
+    yield st
+    st.close()
 
 
 @pytest.fixture(scope="module")

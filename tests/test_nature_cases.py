@@ -11,6 +11,8 @@ from dyadic.framework.drivers import compute_drivers
 from dyadic.framework.nature import UNDETERMINED, classify, label_status
 from dyadic.indicators import conflict, obligations
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 SOURCES = ["country_codes", "alliances_atop_levels", "treaties_after_sources", "strategic_rivalries_td",
            "mids_cow_gml"]
 

@@ -13,18 +13,17 @@ from dyadic.errors import NotIngestedError, RequestError, UnknownStateError
 from dyadic.indicators.panel import add_alliances, add_exercises, add_unga, create_dyadyears
 from dyadic.store import Store, ingest
 
-from conftest import source_dir
+from conftest import UNGA_SOURCES, staged_store
 
 EXTRA = ["alliances_atop_cow", "mme_military_exercises", "curated_facts"]
 
 
 @pytest.fixture(scope="module")
-def pstore(unga_store, settings):
-    """The session UNGA store plus the alliance, exercise and facts sources."""
-    for name in EXTRA[:2]:
-        source_dir(name)
-    ingest(unga_store, settings, EXTRA)
-    return unga_store
+def pstore(tmp_path_factory):
+    """A store with the UN vote sources plus the alliance, exercise and facts sources."""
+    st = staged_store(tmp_path_factory, "panel", [*UNGA_SOURCES, *EXTRA])
+    yield st
+    st.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from dyadic.store import Store
 
 from conftest import UNGA_SOURCES, staged_store
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 SOURCES = [*UNGA_SOURCES, "unga_ideal_points_voeten", "gdelt_daily_country_graph"]
 
 

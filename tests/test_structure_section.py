@@ -2,6 +2,7 @@
 in both orientations, and it says what it cannot measure."""
 
 import pytest
+from conftest import UNGA_SOURCES, staged_store
 
 from dyadic.indicators.power import power_pair, ratio_trends
 from dyadic.indicators.trade import trade_pair
@@ -12,9 +13,11 @@ NAMES = {"CHN": "China", "RUS": "Russia"}
 
 
 @pytest.fixture(scope="module")
-def store(unga_store, settings):
-    ingest(unga_store, settings, ["cow_trade", "wb_gdp", "imf_dots_multiatsm", "cow_nmc", "sipri_milex"])
-    return unga_store
+def store(tmp_path_factory):
+    st = staged_store(tmp_path_factory, "structure",
+                      [*UNGA_SOURCES, "cow_trade", "wb_gdp", "imf_dots_multiatsm", "cow_nmc", "sipri_milex"])
+    yield st
+    st.close()
 
 
 def test_dependence_both_ways(store):

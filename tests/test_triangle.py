@@ -180,8 +180,10 @@ def test_what_if_parsing_and_errors():
 
 
 @pytest.fixture(scope="module")
-def ds(unga_store, settings):
-    return compute_drivers(framework_store(unga_store, settings), 2010, 2020)
+def ds(tmp_path_factory):
+    st = framework_store(tmp_path_factory, "triangle_framework")
+    yield compute_drivers(st, 2010, 2020)
+    st.close()
 
 
 def test_driver_scores_without_a_store_measure_nothing(ds):

@@ -12,6 +12,8 @@ from conftest import staged_store
 
 from dyadic.framework.triangle import INDETERMINATE, dyad_key, triangle, what_if
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 SOURCES = ["country_codes", "strategic_rivalries_td", "mids_cow_gml", "alliances_atop_levels",
            "treaties_after_sources", "unga_ideal_points_voeten", "sipri_arms_transfers"]
 

@@ -22,6 +22,8 @@ from dyadic.framework.validate import (
     validate,
 )
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 #: the sources the packaged cases read (curated package tables included)
 SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape", "alliances_atop_cow",
            "alliances_atop_levels", "treaties_after_sources", "strategic_rivalries_td", "mids_cow_gml",

@@ -20,6 +20,8 @@ from dyadic.report.watch import (
     watch,
 )
 
+pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
+
 WATCH = """name = "test"
 [[pair]]
 a = "China"

@@ -22,7 +22,8 @@ def _check(codes: tuple[str, ...]) -> None:
     if any(not isinstance(c, str) or not c for c in codes):
         raise RequestError(f"state codes must be non-empty strings, got {codes!r}")
     if len(set(codes)) != len(codes):
-        raise RequestError(f"name {len(codes)} different states, got {', '.join(codes)}")
+        what = {2: "a pair needs two", 3: "a triangle needs three"}.get(len(codes), f"name {len(codes)}")
+        raise RequestError(f"{what} different states, got {', '.join(codes)}")
 
 
 @dataclass(frozen=True)

@@ -370,6 +370,14 @@ def derive_inputs(data: pd.DataFrame, third: str | None, graph: pd.DataFrame | N
 # ---------------------------------------------------------------------------------------------- scoring
 
 
+def rank_values(v: pd.Series) -> pd.Series:
+    """The values as ranked: rounded to 12 significant binary-decimal digits of their mantissa. DuckDB's
+    parallel sums differ in the last bit from run to run, and a tie broken by that noise moved a score by a
+    fraction of a point between identical runs; a relative rounding keeps small but distinct values apart."""
+    m, e = np.frexp(v.to_numpy(dtype="float64"))
+    return pd.Series(np.ldexp(np.round(m, 12), e), index=v.index)
+
+
 def percentile(values: pd.Series, groups: pd.Series, direction: int = 1,
                reference: pd.Series | None = None) -> pd.Series:
     """Percentile (0-100] of each value among the non-missing values of its group; missing stays missing.
@@ -377,9 +385,7 @@ def percentile(values: pd.Series, groups: pd.Series, direction: int = 1,
     With ``reference`` (a boolean mask), the distribution of a group is that of its reference rows: a reference
     row's percentile is its mean rank among them; any other row is placed as if it were added to them.
     """
-    # Rounded to 12 decimals before ranking: DuckDB's parallel sums differ in the last bit from run to run,
-    # and a tie broken by that noise moved a score by a fraction of a point between identical runs.
-    v = (pd.to_numeric(values, errors="coerce").astype("float64") * direction).round(12)
+    v = rank_values(pd.to_numeric(values, errors="coerce").astype("float64") * direction)
     if reference is None:
         return v.groupby(groups.to_numpy()).rank(method="average", pct=True) * 100
     ref = pd.Series(reference, index=v.index).fillna(False).astype(bool).to_numpy()

@@ -22,6 +22,9 @@ from typing import Any
 
 from dyadic.store import Store
 
+#: tables dyadic writes as a record of its own runs (``dyadic watch``'s history): what the store holds for
+#: the computations does not change when they grow.
+OUTPUT_TABLES = ("watch_runs",)  # report.watch.HISTORY_TABLE (the cache cannot import what imports it)
 #: folders of other fingerprints kept (a store rebuilt or code changed leaves its old folder behind).
 KEEP = 2
 
@@ -64,7 +67,8 @@ def fingerprint(store: Store) -> str:
                                      "ORDER BY name").fetchall():
             h.update(repr(row).encode())
     for row in store.con.execute("SELECT table_name, estimated_size, column_count FROM duckdb_tables() "
-                                 "ORDER BY table_name").fetchall():
+                                 "WHERE table_name NOT IN (SELECT unnest($out)) ORDER BY table_name",
+                                 {"out": list(OUTPUT_TABLES)}).fetchall():
         h.update(repr(row).encode())
     return h.hexdigest()[:20]
 

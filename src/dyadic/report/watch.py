@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dyadic.errors import DyadicError, RequestError
+from dyadic.report.cache import memo_store
 from dyadic.store import Store
 
 HISTORY_TABLE = "watch_runs"
@@ -111,6 +112,7 @@ def evaluate(store: Store, wl: Watchlist) -> pd.DataFrame:
     if unknown:
         raise RequestError(f"watch list {wl.name}: unknown indicator(s) {', '.join(unknown)} (known: "
                            f"{', '.join(INDICATORS)}).")
+    store = memo_store(store)  # the all-dyad products every pair shares: prepared, or kept for the next run
     reg = store.registry()
     cfg = load_scenarios(wl.scenarios)
     for sp in cfg.get("signposts", []):  # the watch list's thresholds win over the scenario file's
