@@ -16,6 +16,26 @@ from dyadic.store import Store, ingest
 UNGA_SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape"]
 
 
+#: the sources the packaged validation cases read, beside those the brief reads (the session brief store
+#: holds both, so the validation guard reads its prepared products too)
+CASE_SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape", "alliances_atop_cow",
+                "alliances_atop_levels", "treaties_after_sources", "strategic_rivalries_td", "mids_cow_gml",
+                "gdelt_daily_country_graph", "cow_nmc", "wb_gdp", "sipri_milex", "cow_trade", "mme_military_exercises",
+                "cow_contiguity_distance", "unsc_vetoes", "cow_igo", "unga_ideal_points_voeten",
+                "democracy_vdem_polity_uds", "sipri_arms_transfers", "icews_dyadic_netify_2002_2014",
+                "imf_dots_all_reporters_1960_2020"]
+#: the test files that read the session brief store: one xdist group, so it is built and prepared once
+BRIEF_STORE_FILES = {"test_brief_print.py", "test_brief_product.py", "test_validate.py"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Each test file is one pytest-xdist group (``--dist loadgroup``: its module fixtures are built once, on
+    one worker), except the files sharing the session brief store, which are one group together."""
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("brief_store" if name in BRIEF_STORE_FILES else name))
+
+
 def pytest_configure(config) -> None:
     """The brief's disk cache goes to a folder of this run, never to the user's home cache."""
     if "DYADIC_BRIEF_CACHE" not in os.environ:
@@ -86,13 +106,13 @@ def staged_store(tmp_path_factory, label: str, sources: list[str]) -> Store:
 
 @pytest.fixture(scope="session")
 def brief_store(tmp_path_factory) -> Path:
-    """The path of a store holding every source the brief reads, with its shared products prepared
+    """The path of a store holding every source the brief and the validation cases read, with its shared products prepared
     (``dyadic prepare``, into this run's brief cache). Read only: the briefs open it with ``--no-ingest``
     and nothing writes to it, so the modules that read it share it in any order."""
     from dyadic.report.brief import NEEDS
     from dyadic.report.prepare import prepare
 
-    st = staged_store(tmp_path_factory, "brief", list(NEEDS))
+    st = staged_store(tmp_path_factory, "brief", sorted(set(NEEDS) | set(CASE_SOURCES)))
     prepare(st)
     st.con.execute("CHECKPOINT")
     path = st.path

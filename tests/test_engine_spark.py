@@ -13,7 +13,6 @@ from dyadic import engine
 from dyadic.cli import app
 from dyadic.errors import DyadicError
 from dyadic.indicators import panel as P
-from dyadic.indicators import panel_engine
 from dyadic.indicators.panel import build_panel
 from dyadic.indicators.power import power_dyad_years, power_state_years
 from dyadic.indicators.trade import trade_dyad_years
@@ -129,7 +128,6 @@ def test_one_query_equals_the_steps_on_every_dyad_year(rstore):
     assert ref.data.trade.notna().any() and ref.data.atop_defense.eq(1).any()
     assert str(ref.data.atop_defense.dtype) == "Int8" and str(ref.data.year.dtype) == "int16"
     same_panel(ref, build_panel(rstore, 1816, 2024, engine="duckdb"))
-    assert panel_engine.build_panel is build_panel  # the name dyadic panel imports
 
 
 def test_one_query_equals_the_steps_directed_and_by_pair(rstore):

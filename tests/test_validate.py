@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import staged_store
 
 from dyadic.errors import RequestError
 from dyadic.framework.validate import (
@@ -21,15 +20,9 @@ from dyadic.framework.validate import (
     score_signs,
     validate,
 )
+from dyadic.store import Store
 
 pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
-
-#: the sources the packaged cases read (curated package tables included)
-SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_scrape", "alliances_atop_cow",
-           "alliances_atop_levels", "treaties_after_sources", "strategic_rivalries_td", "mids_cow_gml",
-           "gdelt_daily_country_graph", "cow_nmc", "wb_gdp", "sipri_milex", "cow_trade", "mme_military_exercises",
-           "cow_contiguity_distance", "unsc_vetoes", "cow_igo", "unga_ideal_points_voeten", "democracy_vdem_polity_uds",
-           "sipri_arms_transfers", "icews_dyadic_netify_2002_2014", "imf_dots_all_reporters_1960_2020"]
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +31,13 @@ def cases():
 
 
 @pytest.fixture(scope="module")
-def st(tmp_path_factory):
-    s = staged_store(tmp_path_factory, "validate", SOURCES)
-    yield s
+def st(brief_store):
+    """The session brief store (every case source; read only), with the shared products it was prepared
+    with read from the brief cache."""
+    from dyadic.report.cache import memo_store
+
+    s = Store.open(brief_store, read_only=True)
+    yield memo_store(s)
     s.close()
 
 

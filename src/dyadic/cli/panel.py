@@ -33,7 +33,7 @@ def panel(
     """Dyad-years of the COW state system plus the named sources, written with a <stem>.coverage.csv record."""
     from dyadic import engine as eng
     from dyadic.indicators.panel import ADDERS, create_dyadyears
-    from dyadic.indicators.panel_engine import RELATIONAL, build_panel
+    from dyadic.indicators.panel import RELATIONAL, build_panel
     from dyadic.store import Store
 
     steps = [s.strip() for s in add.split(",") if s.strip()]
