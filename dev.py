@@ -41,11 +41,10 @@ def setup(extras: str) -> None:
 
 def workers(args: list[str]) -> list[str]:
     """pytest-xdist options: one worker per core, at most four (each builds its own session stores, a few
-    GB), each test file on one worker (its module fixtures are built once; tests/conftest.py names the
-    groups). None when the caller chose."""
+    GB), each test file on one worker (its module fixtures are built once). None when the caller chose."""
     if any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args):
         return []
-    return ["-n", str(max(1, min(os.cpu_count() or 1, 4))), "--dist", "loadgroup"]
+    return ["-n", str(max(1, min(os.cpu_count() or 1, 4))), "--dist", "loadfile"]
 
 
 def main() -> None:

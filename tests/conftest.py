@@ -24,18 +24,6 @@ CASE_SOURCES = ["country_codes", "unvotes_voeten_2019", "unga_unsc_votes_undl_sc
                 "cow_contiguity_distance", "unsc_vetoes", "cow_igo", "unga_ideal_points_voeten",
                 "democracy_vdem_polity_uds", "sipri_arms_transfers", "icews_dyadic_netify_2002_2014",
                 "imf_dots_all_reporters_1960_2020"]
-#: the test files that read the session brief store: one xdist group, so it is built and prepared once
-BRIEF_STORE_FILES = {"test_brief_print.py", "test_brief_product.py", "test_validate.py"}
-
-
-def pytest_collection_modifyitems(config, items) -> None:
-    """Each test file is one pytest-xdist group (``--dist loadgroup``: its module fixtures are built once, on
-    one worker), except the files sharing the session brief store, which are one group together."""
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("brief_store" if name in BRIEF_STORE_FILES else name))
-
-
 def pytest_configure(config) -> None:
     """The brief's disk cache goes to a folder of this run, never to the user's home cache."""
     if "DYADIC_BRIEF_CACHE" not in os.environ:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import CASE_SOURCES, staged_store
 
 from dyadic.errors import RequestError
 from dyadic.framework.validate import (
@@ -20,7 +21,6 @@ from dyadic.framework.validate import (
     score_signs,
     validate,
 )
-from dyadic.store import Store
 
 pytestmark = pytest.mark.slow  # real-data integration: '-m "not slow"' runs the unit tests
 
@@ -31,13 +31,9 @@ def cases():
 
 
 @pytest.fixture(scope="module")
-def st(brief_store):
-    """The session brief store (every case source; read only), with the shared products it was prepared
-    with read from the brief cache."""
-    from dyadic.report.cache import memo_store
-
-    s = Store.open(brief_store, read_only=True)
-    yield memo_store(s)
+def st(tmp_path_factory):
+    s = staged_store(tmp_path_factory, "validate", CASE_SOURCES)
+    yield s
     s.close()
 
 
