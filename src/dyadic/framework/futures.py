@@ -33,8 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta as beta_dist
-from scipy.stats import norm
+# scipy.special, not scipy.stats: the same functions (beta.ppf is betaincinv, norm.cdf is ndtr), without
+# the half second scipy.stats takes to import in every brief
+from scipy.special import betaincinv, ndtr
 
 from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
@@ -362,8 +363,8 @@ def rate_interval(x: float, n: float, deff: float = 1.0, level: float = LEVEL) -
         return np.nan, np.nan
     a, b = _jeffreys(x, n, deff)
     tail = (1 - level) / 2
-    lo = 0.0 if x <= 0 else float(beta_dist.ppf(tail, a, b))
-    hi = 1.0 if x >= n else float(beta_dist.ppf(1 - tail, a, b))
+    lo = 0.0 if x <= 0 else float(betaincinv(a, b, tail))
+    hi = 1.0 if x >= n else float(betaincinv(a, b, 1 - tail))
     return min(lo, x / n), max(hi, x / n)
 
 
@@ -634,7 +635,7 @@ def analytic_below(x0: np.ndarray, c: np.ndarray, phi: np.ndarray, sigma: np.nda
     mu = c / (1 - phi)
     mean = mu + phi ** h * (x0 - mu) + shift
     var = sigma ** 2 * (1 - phi ** (2 * h)) / (1 - phi ** 2)
-    p = norm.cdf((threshold - mean) / np.sqrt(np.maximum(var, 1e-9)))
+    p = ndtr((threshold - mean) / np.sqrt(np.maximum(var, 1e-9)))
     return np.where(np.asarray(threshold) <= 0, 0.0, p)
 
 

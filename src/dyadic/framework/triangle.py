@@ -210,7 +210,7 @@ def _unmeasured_dispute_bound(record: np.ndarray, unmeasured: int) -> float:
     """Upper bound of the chance of at least one dispute in ``unmeasured`` years: 1 - (1 - r)^u with r the
     95% Jeffreys upper bound of the pair's yearly dispute rate over its last :data:`DISPUTE_RECORD` measured
     years (``record``: 1/0 per year, NaN unmeasured). No record at all leaves the whole range."""
-    from scipy.stats import beta
+    from scipy.special import betaincinv  # beta.ppf, without importing scipy.stats
 
     if unmeasured <= 0:
         return 0.0
@@ -218,7 +218,7 @@ def _unmeasured_dispute_bound(record: np.ndarray, unmeasured: int) -> float:
     if not len(seen):
         return 1.0
     h = float(seen.sum())
-    r = float(beta.ppf(0.95, h + 0.5, len(seen) - h + 0.5))
+    r = float(betaincinv(h + 0.5, len(seen) - h + 0.5, 0.95))
     return float(1 - (1 - r) ** unmeasured)
 
 
