@@ -39,7 +39,7 @@ class Dyad:
     @property
     def key(self) -> tuple[str, str]:
         """The non-directed key ``(lo, hi)`` of dyad-year frames."""
-        return (self.a, self.b) if self.a < self.b else (self.b, self.a)
+        return pair_key(self.a, self.b)
 
     def __iter__(self):
         return iter((self.a, self.b))

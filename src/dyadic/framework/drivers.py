@@ -689,7 +689,9 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
         data["p5_pair"] = (data["a"].astype(str).isin(vetoers) & data["b"].astype(str).isin(vetoers)).astype(float)
     reference = "all dyads of the year (contiguity not ingested)"
     if store.has_source(conflict.CONTIGUITY) and "major_a" in data.columns:
-        last = int(panel.coverage.set_index("column").last_year.get("major_a"))
+        from dyadic.indicators.power import major_power_years
+
+        last = major_power_years(store)[1]  # the list's end (the panel's columns carry it further)
         reference = (f"politically relevant dyads (contiguous by land or <= 150 miles of water, or with a COW "
                      f"major power; major-power list to {last}, carried after)")
     graph, gyears = None, None

@@ -39,7 +39,7 @@ from scipy.special import betaincinv, ndtr
 
 from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
-from dyadic.indicators.power import major_powers
+from dyadic.indicators.power import major_power_years
 from dyadic.framework import shared
 from dyadic.store import Store
 
@@ -420,7 +420,6 @@ def build_conflict_history(store: Store, c: dict) -> pd.DataFrame:
     p = add_alliances(add_rivalries(add_mids(add_contiguity(p, store), store, dataset=c["dataset"]), store),
                       store, datasets=("atop",))
     p = add_major_powers(p, store)
-    mp = major_powers(store)
     d = p.data
     year = d["year"].to_numpy().astype(int)
     lev = d["mid_hostlev"].to_numpy(dtype="float64", na_value=np.nan)
@@ -448,7 +447,7 @@ def build_conflict_history(store: Store, c: dict) -> pd.DataFrame:
     out["peace"] = np.where(np.isnan(hostile), np.nan, np.select([since < short, since < long_], [0.0, 1.0], 2.0))
     out = out[out.year >= int(c["start"])].reset_index(drop=True)
     out.attrs = {"mid": (lo, hi), "contiguity": contiguity_years(store), "rivalry": rivalry_years(store),
-                 "atop": alliance_years(store, "atop"), "majors": (int(mp.year.min()), int(mp.year.max())),
+                 "atop": alliance_years(store, "atop"), "majors": major_power_years(store),
                  "y0": y0}
     return out
 

@@ -207,6 +207,14 @@ def ratio_trends(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def major_power_years(store: Store) -> tuple[int, int]:
+    """First and last year of the COW major-power list (1816, 2016 in v2016)."""
+    if not store.has_table("major_powers"):
+        major_powers(store)  # raises, saying what to ingest
+    lo, hi = store.con.execute('SELECT min(year(start)), max(year("end")) FROM major_powers').fetchone()
+    return int(lo), int(hi)
+
+
 def major_powers(store: Store) -> pd.DataFrame:
     """COW major-power years, ``code, year`` (COW State System Membership v2016, ``cow_majors``: to 2016),
     from the ``major_powers`` table the ``country_codes`` connector ingests. Cite: Correlates of War Project

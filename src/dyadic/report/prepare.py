@@ -30,20 +30,19 @@ class Prepared:
     note: str = ""
 
 
-def prepare(store: Store | MemoStore, names: list[str] | None = None) -> list[Prepared]:
+def prepare(store: Store | MemoStore) -> list[Prepared]:
     """Compute (or find kept) every registered all-dyad product, in registration order.
 
     Args:
         store: the store (read-only is enough: the products are kept beside it, not in it).
-        names: only these questions (default: all of :data:`dyadic.framework.SHARED`).
     """
     memo = memo_store(store)
     registry = load_all()
     out = []
-    for name in names or list(registry):
+    for name, fn in registry.items():
         t, before = time.perf_counter(), len(memo.computed)
         try:
-            registry[name](memo)
+            fn(memo)
         except DyadicError as exc:  # a question without its sources is prepared when they arrive
             out.append(Prepared(name, "skipped", len(memo.computed) - before, time.perf_counter() - t, str(exc)))
             continue
