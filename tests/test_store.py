@@ -1,5 +1,7 @@
 """Store memo: results are reused until the store writes."""
 
+import pytest
+
 from dyadic.store import Store
 
 
@@ -55,3 +57,21 @@ def test_memo_keeps_a_large_result_while_many_small_ones_arrive(tmp_path):
     assert made == ["big"]
     assert _nbytes(pd.DataFrame({"x": np.zeros(10)})) >= 80 and _nbytes(3) == 1024
     st.close()
+
+
+def test_catalog_follows_committed_writes_and_not_rolled_back_ones(tmp_path):
+    st = Store.open(tmp_path / "s.duckdb")
+    assert st.has_table("sources") and not st.has_table("t") and not st.has_source("x")
+    with st.transaction() as con:
+        con.execute("CREATE TABLE t (v INTEGER)")
+        assert st.has_table("t")  # inside the write, the catalog is read as it stands
+        con.execute("INSERT INTO sources (name) VALUES ('x')")
+    assert st.has_table("t") and st.has_source("x")
+    with pytest.raises(RuntimeError), st.transaction() as con:
+        con.execute("CREATE TABLE u (v INTEGER)")
+        raise RuntimeError("boom")
+    assert not st.has_table("u")
+    st.close()
+    ro = Store.open(tmp_path / "s.duckdb", read_only=True)
+    assert ro.has_table("t") and ro.has_source("x") and not ro.has_source("y")
+    ro.close()

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dyadic.errors import RequestError
@@ -122,7 +124,11 @@ def pair_rows(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     return frame.iloc[pos] if pos is not None else frame.iloc[0:0]
 
 
-def year_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The rows of one ``year``, in frame order (a year's slice of an all-dyad frame, found by index)."""
+def year_rows(frame: pd.DataFrame, year: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of one ``year``, in frame order (a year's slice of an all-dyad frame, found by index);
+    with ``columns``, only those (a wide frame's slice copies every column otherwise)."""
     pos = _indexed(_YEARS, frame, _by_year).get(year)
-    return frame.iloc[pos] if pos is not None else frame.iloc[0:0]
+    if columns is None:
+        return frame.iloc[pos] if pos is not None else frame.iloc[0:0]
+    pos = pos if pos is not None else np.empty(0, dtype=np.intp)
+    return pd.DataFrame({c: frame[c].to_numpy()[pos] for c in columns})

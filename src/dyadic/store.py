@@ -91,6 +91,10 @@ class Store:
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._cursor_lock = threading.Lock()
+        # The catalog (tables, ingested sources) as last read: asked hundreds of times a brief, and changed
+        # only by a committed transaction, which forgets it.
+        self._catalog: tuple[frozenset[str], frozenset[str]] | None = None
+        self._writing = False
         self._memo: cachetools.LRUCache | None = cachetools.LRUCache(MEMO_BYTES, getsizeof=_nbytes)
         # Waiters on a result being computed by another thread (cachetools' stampede guard).
         self._memo_call = cachetools.cached(self._memo, key=lambda key, compute: key,
@@ -154,9 +158,22 @@ class Store:
 
     # ------------------------------------------------------------------ reading
 
+    def _read_catalog(self) -> tuple[frozenset[str], frozenset[str]]:
+        catalog = self._catalog
+        if catalog is None:
+            tables = frozenset(r[0] for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall())
+            names = frozenset(r[0] for r in self.con.execute("SELECT name FROM sources").fetchall()) \
+                if "sources" in tables else frozenset()
+            catalog = (tables, names)
+            # Not kept mid-transaction (the writer's own tables are changing) nor when another object writes
+            # this database (then there is no memo either).
+            if self._memo is not None and not self._writing:
+                self._catalog = catalog
+        return catalog
+
     def has_table(self, name: str) -> bool:
-        q = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
-        return bool(self.con.execute(q, [name]).fetchone()[0])
+        return name in self._read_catalog()[0]
 
     def sources(self) -> pd.DataFrame:
         if not self.has_table("sources"):
@@ -164,9 +181,7 @@ class Store:
         return self.con.execute("SELECT * FROM sources ORDER BY name").df()
 
     def has_source(self, name: str) -> bool:
-        return self.has_table("sources") and bool(
-            self.con.execute("SELECT count(*) FROM sources WHERE name = ?", [name]).fetchone()[0]
-        )
+        return name in self._read_catalog()[1]
 
     def require(self, *names: str) -> None:
         """Raise a clear error unless every named source has been ingested."""
@@ -221,11 +236,14 @@ class Store:
         if self.read_only:
             raise DyadicError(f"the store {self.path} is open read-only")
         self.con.execute("BEGIN TRANSACTION")
+        self._writing, self._catalog = True, None
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._writing = False
         self.con.execute("COMMIT")
         if self._memo is not None:
             self._memo_call.cache_clear()  # results computed before the write may no longer hold

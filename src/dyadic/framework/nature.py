@@ -144,9 +144,10 @@ def _stronger(row: pd.Series, a: str, b: str) -> tuple[str, str, float, str]:
 
 def _alternative(ds: DriverScores, weak: str, strong: str, year: int) -> tuple[float, str]:
     """Weaker side's trade with the stronger over its trade with its next-largest partner."""
-    d = year_rows(ds.data, year)
-    d = d[(d.a == weak) | (d.b == weak)]
-    d = d[d.trade.notna() & (d.trade > 0)] if "trade" in d else d.iloc[0:0]
+    if "trade" not in ds.data:
+        return float("nan"), ""
+    d = year_rows(ds.data, year, ["a", "b", "trade"])
+    d = d[((d.a == weak) | (d.b == weak)) & d.trade.notna() & (d.trade > 0)]
     if d.empty:
         return float("nan"), ""
     partner = np.where(d.a == weak, d.b, d.a)
