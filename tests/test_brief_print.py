@@ -65,12 +65,12 @@ def printed(full_store, tmp_path_factory) -> Path:
 
 def test_prepare_computes_each_product_once(full_store, printed):
     """After the briefs, every registered product is kept: a second 'dyadic prepare' computes nothing."""
-    from dyadic.framework import load_all
+    from dyadic.framework import prepare_order
     from dyadic.report.prepare import prepare
 
     with Store.open(full_store, read_only=True) as st:
         done = prepare(st)
-    assert [d.name for d in done] == list(load_all())
+    assert [d.name for d in done] == prepare_order()
     assert all(d.status == "kept" and d.computed == 0 for d in done), done
 
 

@@ -91,10 +91,13 @@ def client():
 def updaters(monkeypatch):
     from dyadic.sources import updaters
 
+    shipped = updaters.UPDATERS[NAME]
+
     def use(api: FakeComtrade, **kw):
-        monkeypatch.setitem(updaters.UPDATERS, NAME, updater(api, **kw))
+        updaters.UPDATERS.replace(NAME, updater(api, **kw))
     monkeypatch.setattr("time.sleep", lambda s: None)  # the backoff between retried calls
-    return use
+    yield use
+    updaters.UPDATERS.replace(NAME, shipped)
 
 
 Q = "SELECT year, exports_usd, imports_usd FROM trade WHERE source = ? AND reporter = ? AND partner = ? ORDER BY year"

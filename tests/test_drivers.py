@@ -258,6 +258,11 @@ def test_claims_the_framework_tests_are_quoted_verbatim_from_the_paper():
         assert re.sub(r"\s+", " ", r.quote) in text, r.claim_id
 
 
+#: the sources of the panel verbs the drivers' store would not hold otherwise (the verbs' test reads them)
+VERB_ONLY = ["alliances_atop_levels", "treaties_after_sources", "sipri_arms_transfers", "unga_ideal_points_voeten",
+             "icews_dyadic_netify_2002_2014", "leader_visits_ceias_china_1949_2020"]
+
+
 @pytest.fixture(scope="module")
 def brief_store(tmp_path_factory):
     """The framework sources plus those the redesigned drivers read (security, power projection, convergence)."""
@@ -266,7 +271,7 @@ def brief_store(tmp_path_factory):
 
     st = staged_store(tmp_path_factory, "drivers_brief", [*UNGA_SOURCES, *FRAMEWORK_SOURCES, "cow_contiguity_distance",
                                                           "mids_cow_gml", "strategic_rivalries_td", "unsc_vetoes",
-                                                          "cow_igo", "democracy_vdem_polity_uds"])
+                                                          "cow_igo", "democracy_vdem_polity_uds", *VERB_ONLY])
     yield st
     st.close()
 
@@ -322,3 +327,16 @@ def test_framework_runs_on_a_store_with_votes_only(unga_store, tmp_path):
         assert asymmetry(ds, "CHN", "RUS")["index"].isna().all()
         triangle(ds, "USA", "CHN", "RUS")
         substitution(ds, "RUS", "CHN", "USA")
+
+
+def test_panel_verbs_add_the_columns_they_declare(brief_store):
+    """Every registered verb, run with its defaults, adds exactly the columns its entry provides."""
+    from dyadic.indicators.panel import ADDERS, create_dyadyears
+
+    base = create_dyadyears(brief_store, 2008, 2010, pairs=["CHN-RUS", "USA-CHN", "IND-PAK"])
+    for e in ADDERS.entries():
+        assert not ADDERS.missing(e.name, brief_store.has_source), e.name
+        p = e.value(base, brief_store)
+        added = [c for c in p.data.columns if c not in base.data.columns]
+        assert set(added) == set(e.provides), (e.name, set(added) ^ set(e.provides))
+        assert set(p.coverage.column) >= set(e.provides), e.name  # each added column has its coverage row

@@ -16,7 +16,7 @@ ROOT = Path(dyadic.__file__).parent
 
 #: stage -> rank; a module may import a stage of the same or a lower rank (same stage: within itself).
 #: The package's ``__init__`` is the public facade (it re-exports the API) and is not a stage.
-RANK = {"__version__": 0, "data": 0, "errors": 0, "config": 1, "dyad": 1,
+RANK = {"__version__": 0, "data": 0, "errors": 0, "config": 1, "dyad": 1, "catalog": 1,
         "sources": 2, "store": 3, "engine": 4, "update": 4, "indicators": 5,
         "events_api": 6, "api": 6, "framework": 6, "report": 7, "web": 8, "cli": 9, "__main__": 10}
 

@@ -81,7 +81,7 @@ def test_bad_exports(registry, tmp_path, cls, fname, edit, needle):
 
 
 def test_ingest_and_indicators(tmp_path, monkeypatch):
-    known = dict(SOURCES)  # register() adds to this copy only; other tests keep the shipped list
+    known = SOURCES.copy()  # register() adds to this copy only; other tests keep the shipped list
     monkeypatch.setattr("dyadic.sources.SOURCES", known)
     monkeypatch.setattr("dyadic.store.SOURCES", known)
     register()

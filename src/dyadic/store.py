@@ -183,14 +183,15 @@ class Store:
     def has_source(self, name: str) -> bool:
         return name in self._read_catalog()[1]
 
-    def require(self, *names: str) -> None:
-        """Raise a clear error unless every named source has been ingested."""
-        missing = [n for n in names if not self.has_source(n)]
+    def require(self, *names: str, by: str | None = None, what: str | None = None) -> None:
+        """Raise a clear error unless every named source has been ingested: what to ingest first, and with
+        ``by`` which function needs it (``what`` names the data in words)."""
+        missing = [n for n in dict.fromkeys(names) if not self.has_source(n)]
         if missing:
-            raise NotIngestedError(
-                f"the store {self.path} has no data from {', '.join(missing)}: run "
-                f"'dyadic ingest {' '.join(missing)}' first."
-            )
+            run = f"run 'dyadic ingest {' '.join(missing)}' first."
+            if by:
+                raise NotIngestedError(f"{by} needs {what or ' and '.join(missing)}: {run}")
+            raise NotIngestedError(f"the store {self.path} has no data from {', '.join(missing)}: {run}")
 
     def registry(self) -> Registry:
         self.require("country_codes")

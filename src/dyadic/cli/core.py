@@ -176,7 +176,7 @@ def brief(
         if ingest_missing and not st.has_source("country_codes"):
             run(st, settings, ["country_codes"])
         if st.has_source("country_codes"):
-            st.registry().resolve_distinct(a, b, *([third] if third else []))
+            st.registry().request(a, b, third)
         missing = [n for n in NEEDS if not st.has_source(n)]
         if missing and ingest_missing:
             with progress() as bar:

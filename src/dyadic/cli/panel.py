@@ -15,15 +15,16 @@ from dyadic.errors import RequestError
 @app.command()
 @friendly
 def panel(
-    out_file: Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta; a name without "
-                                            "suffix is a folder of Parquet files partitioned by year.")],
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Output file: .parquet, .csv or .dta; a name "
+                                                      "without suffix is a folder of Parquet files partitioned "
+                                                      "by year.")] = None,
     pairs: Annotated[Optional[str], typer.Option("--pairs", help="Comma-separated pairs, e.g. CHN-RUS,CHN-USA; "
                                                  "default all dyads.")] = None,
     from_: Annotated[int, typer.Option("--from", help="First year.")] = 1946,
     to: Annotated[int, typer.Option("--to", help="Last year.")] = 2024,
-    add: Annotated[str, typer.Option("--add", help="Comma-separated: unga, trade, power, alliances, "
-                                     "exercises, contiguity, mids, rivalries, democracy, igos, arms, "
-                                     "vetoes, leader_visits, icews.")] = "",
+    add: Annotated[str, typer.Option("--add", help="Comma-separated panel verbs (unga, trade, power, alliances, "
+                                     "mids, ...); '--add list' shows each with the sources it needs and the "
+                                     "columns it adds.")] = "",
     directed: Annotated[bool, typer.Option("--directed/--nondirected", help="Both orders of each dyad.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="duckdb (embedded, fastest on one machine) or spark "
                                         "(dyad-years, trade, power and alliances as one Spark query; master "
@@ -36,6 +37,15 @@ def panel(
     from dyadic.indicators.panel import RELATIONAL, build_panel
     from dyadic.store import Store
 
+    if add.strip() == "list":
+        import pandas as pd
+
+        emit(pd.DataFrame([{"verb": e.name, "needs": " ".join(e.needs) or "(by year: see its help)",
+                            "adds": ", ".join(e.provides), "what": e.doc} for e in ADDERS.entries()]),
+             "table", title="panel verbs")
+        return
+    if out_file is None:
+        raise RequestError("--out is needed: the file (.parquet, .csv, .dta) or folder to write the panel to")
     steps = [s.strip() for s in add.split(",") if s.strip()]
     unknown = [s for s in steps if s not in ADDERS]
     if unknown:
@@ -77,6 +87,7 @@ def coverage(
     year in which it holds a value for the pair, and its source. A year past the last is unknown, not none."""
     import pandas as pd
 
+    from dyadic.dyad import Dyad, Triad
     from dyadic.errors import NotIngestedError
     from dyadic.indicators.panel import ADDERS, create_dyadyears
     from dyadic.store import Store
@@ -84,9 +95,8 @@ def coverage(
     start, end = args.years(from_, to if to is not None else args.last_year(), first=1816)
     rows = []
     with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
-        codes = st.registry().resolve_distinct(a, b, *([third] if third else []))
-        pairs = [(codes[0], codes[1])] + ([(codes[0], codes[2]), (codes[1], codes[2])] if third else [])
-        for x, y in pairs:
+        x, y, z = st.registry().request(a, b, third)
+        for x, y in (Triad(x, y, z).pairs if z else [Dyad(x, y)]):
             p = create_dyadyears(st, start, end, pairs=[(x, y)])
             lacking = []
             for step, add in ADDERS.items():

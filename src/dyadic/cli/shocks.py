@@ -140,9 +140,9 @@ def futures(
         args.count(h, "--horizon", "years", high=args.last_year() - args.UN_FIRST_YEAR)
     args.count(paths, "--paths", "paths", high=1_000_000)
     st, reg = _open(store)
-    x, y, *z = reg.resolve_distinct(a, b, *([third] if third else []))
+    x, y, z = reg.request(a, b, third)
     hz = tuple(sorted(set(horizon)))
-    r = run(st, x, y, z[0] if z else None, horizons=hz, scenarios=scenarios, whatif=whatif, n_paths=paths,
+    r = run(st, x, y, z, horizons=hz, scenarios=scenarios, whatif=whatif, n_paths=paths,
             seed=seed)
     p = r.probabilities
     # the table shows the headline and both candidates; csv/json carry every column

@@ -12,32 +12,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-#: name -> function(store) computing that question's all-dyad products (in registration order, which is
-#: dependency order: the drivers first, the questions that read their scores after).
-SHARED: dict[str, Callable[[Any], object]] = {}
-#: name -> the cache keys (their first element) its function fills: how a brief knows it computed a
-#: shared product itself rather than reading a prepared one.
-SHARED_KEYS: dict[str, tuple[str, ...]] = {}
+from dyadic.catalog import Catalog
+
+#: name -> function(store) computing that question's all-dyad products. Each entry provides the cache keys
+#: (their first element) its function fills (how a brief knows it computed a shared product itself rather
+#: than reading a prepared one) and needs the other entries whose products it reads.
+SHARED: Catalog[Callable[[Any], object]] = Catalog("shared product")
 
 
-def shared(name: str, *keys: str) -> Callable[[Callable[[Any], object]], Callable[[Any], object]]:
-    """Register ``fn(store)`` as the all-dyad products of ``name``, which it keeps under ``keys`` (a decorator)."""
-    def register(fn: Callable[[Any], object]) -> Callable[[Any], object]:
-        if name in SHARED and SHARED[name] is not fn:
-            raise ValueError(f"shared products '{name}' registered twice")
-        SHARED[name], SHARED_KEYS[name] = fn, keys
-        return fn
-    return register
+def shared(name: str, *keys: str, after: tuple[str, ...] = ()
+           ) -> Callable[[Callable[[Any], object]], Callable[[Any], object]]:
+    """Register ``fn(store)`` as the all-dyad products of ``name``, which it keeps under ``keys`` and computes
+    from the products of the entries named in ``after`` (a decorator)."""
+    return SHARED.register(name, provides=keys, needs=after)
 
 
 def shared_keys() -> set[str]:
     """Every registered product's cache keys (first elements)."""
     load_all()
-    return {k for keys in SHARED_KEYS.values() for k in keys}
+    return {k for e in SHARED.entries() for k in e.provides}
 
 
-def load_all() -> dict[str, Callable[[Any], object]]:
+def load_all() -> Catalog[Callable[[Any], object]]:
     """:data:`SHARED` with every question module imported (each registers itself at import)."""
     from dyadic.framework import alignment, drivers, futures, nature, shocks, triangle  # noqa: F401
 
     return SHARED
+
+
+def prepare_order() -> list[str]:
+    """Every shared entry, each after those it needs, ties by name (the same order whatever was imported
+    first)."""
+    todo, done = sorted(load_all()), []
+    while todo:
+        ready = [n for n in todo if all(d in done for d in SHARED.entry(n).needs)]
+        if not ready:
+            raise ValueError(f"shared products that need each other: {', '.join(todo)}")
+        done.append(ready[0])
+        todo.remove(ready[0])
+    return done

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from dyadic.framework import shared
-from dyadic.indicators.unga import UNDL, VOETEN, VoteSelection, ranked_dyad_years
+from dyadic.indicators.unga import RANKED_KEY, UNDL, VOETEN, VoteSelection, ranked_dyad_years
 
 
-@shared("alignment", "unga.ranked_dyad_years")
+@shared("alignment", RANKED_KEY)
 def prepare(store) -> None:
     """Every dyad-year's UN agreement on the default votes (Voeten, then the UN Digital Library), ranked
     within its year: where a pair's alignment stands among all dyads."""

@@ -48,6 +48,10 @@ PARAMS = {"mid_window": 10, "veto_window": 10, "arms_window": 5, "exclusive_igo_
           "pledge_weights": {"defense": 1.0, "nonagg": 0.75, "neutral": 0.5, "offense": 0.5, "consult": 0.25}}
 
 
+#: the memo key of every dyad-year's driver scores (the shared product of this question)
+SCORES_KEY = "framework.drivers"
+
+
 @dataclass(frozen=True)
 class Component:
     column: str
@@ -635,39 +639,29 @@ def build_inputs(store: Store, start: int, end: int, third: str | None,
         (frame, missing: what could not be added and why, coverage of the panel columns); ``frame.attrs``
         has ``reference``: the reference set in words.
     """
-    from dyadic.indicators import arms, conflict, diplomacy, ideal, obligations, politics
-    from dyadic.indicators.panel import (add_alliances, add_exercises, add_major_powers, add_power, add_trade,
-                                         add_unga, create_dyadyears)
+    from dyadic.indicators import conflict, diplomacy, politics
+    from dyadic.indicators.panel import ADDERS, create_dyadyears
 
     p = {**PARAMS, **(params or {})}
     lookback = max(int(p["mid_window"]), int(p["veto_window"]), int(p["arms_window"]), 5)
     panel = create_dyadyears(store, start - lookback, end)
     missing = []
-    steps = [("UN votes", add_unga, ("unvotes_voeten_2019", "unga_unsc_votes_undl_scrape")),
-             ("alliance pledges (ATOP dyad-years)", add_alliances, ("alliances_atop_cow",)),
-             ("alliance obligations", lambda pn, s: obligations.add_obligations(pn, s, carry_forward=True),
-              (obligations.LEVELS, obligations.CURATED)),
-             ("contiguity", conflict.add_contiguity, (conflict.CONTIGUITY,)),
-             ("militarised disputes", lambda pn, s: conflict.add_mids(pn, s, dataset="cow"), (conflict.MIDS,)),
-             ("strategic rivalries", lambda pn, s: conflict.add_rivalries(pn, s, carry_forward=True),
-              (conflict.RIVALRIES,)),
-             ("UNSC vetoes", diplomacy.add_vetoes, (diplomacy.VETOES,)),
-             ("IGO co-membership", politics.add_igos, (politics.IGO,)),
-             ("ideal points", lambda pn, s: ideal.add_ideal_points(pn, s, third=third), (ideal.PUBLISHED,)),
-             ("regime type", politics.add_democracy, (politics.DEMOCRACY,)),
-             ("joint exercises", add_exercises, ("mme_military_exercises",)),
-             ("trade", add_trade, ("cow_trade", "wb_gdp")),
-             ("arms transfers", arms.add_arms_transfers, (arms.ARMS,)),
-             ("capabilities", add_power, ("cow_nmc", "sipri_milex", "wb_gdp")),
-             ("major powers", add_major_powers, ("country_codes",))]
-    for what, fn, needs in steps:
-        absent = [n for n in needs if not store.has_source(n)]
+    # (what, panel verb, its arguments): each verb declares the sources it needs (dyadic.indicators.panel.ADDERS)
+    steps = [("UN votes", "unga", {}), ("alliance pledges (ATOP dyad-years)", "alliances", {}),
+             ("alliance obligations", "obligations", {"carry_forward": True}), ("contiguity", "contiguity", {}),
+             ("militarised disputes", "mids", {"dataset": "cow"}),
+             ("strategic rivalries", "rivalries", {"carry_forward": True}), ("UNSC vetoes", "vetoes", {}),
+             ("IGO co-membership", "igos", {}), ("ideal points", "ideal", {"third": third}),
+             ("regime type", "democracy", {}), ("joint exercises", "exercises", {}), ("trade", "trade", {}),
+             ("arms transfers", "arms", {}), ("capabilities", "power", {}), ("major powers", "major_powers", {})]
+    for what, name, kwargs in steps:
+        absent = ADDERS.missing(name, store.has_source)
         if absent:
             missing.append(f"{what}: run 'dyadic ingest {' '.join(absent)}'")
             continue
         try:
-            panel = fn(panel, store)
-        except DyadicError as exc:
+            panel = ADDERS[name](panel, store, **kwargs)
+        except DyadicError as exc:  # e.g. the UN votes of some years (add_unga checks its sources by year)
             missing.append(f"{what}: {exc}")
     data = panel.data
     if store.has_source(politics.IGO):
@@ -740,11 +734,11 @@ def compute_drivers(store: Store, start: int | None = None, end: int | None = No
             reference = "all dyads of the year"
         return DriverScores(score(frame, config), config, missing, cov, reference)
 
-    return store.cached(("framework.drivers", start, end, third, repr(config.drivers), config.reference,
+    return store.cached((SCORES_KEY, start, end, third, repr(config.drivers), config.reference,
                          repr(sorted(config.params.items()))), compute)
 
 
-@shared("drivers", "framework.drivers")
+@shared("drivers", SCORES_KEY)
 def prepare(store: Store) -> None:
     """The default driver scores of every dyad-year (every question reads them)."""
     compute_drivers(store)

@@ -39,6 +39,7 @@ from scipy.special import betaincinv, ndtr
 
 from dyadic.dyad import pair_rows
 from dyadic.errors import DyadicError, RequestError
+from dyadic.indicators.obligations import DYAD_YEARS_KEY as OBLIGATIONS_KEY
 from dyadic.indicators.power import major_power_years
 from dyadic.framework import shared
 from dyadic.store import Store
@@ -51,6 +52,11 @@ NMC = "cow_nmc"
 LEVEL = 0.90  # every interval is a 90% interval
 CONFLICT_DEFAULTS = {"dataset": "cow", "hostlev_min": 4, "peace_years": [10, 30], "contig_max": 4, "start": 1946,
                      "order": ["relevant", "peace", "rivalry", "allied"]}
+
+
+#: memo keys of the reference histories and back-tests (this question's shared products)
+HISTORY_KEY, CONFLICT_HISTORY_KEY = "futures.history", "futures.conflict_history"
+HEADLINE_KEY, NO_CONFLICT_KEY = "futures.headline", "futures.no_conflict"
 
 
 def load_scenarios(path: str | Path | None = None) -> dict:
@@ -106,7 +112,7 @@ def history(store: Store, rising_years: int = 5) -> pd.DataFrame:
         pact (ATOP defence pledge 0/1, missing after 2018), ratio (CINC ratio >= 1, missing outside NMC),
         ratio_change (log change of the ratio over ``rising_years``).
     """
-    return store.cached(("futures.history", rising_years), lambda: build_history(store, rising_years))
+    return store.cached((HISTORY_KEY, rising_years), lambda: build_history(store, rising_years))
 
 
 def build_history(store: Store, rising_years: int = 5) -> pd.DataFrame:
@@ -395,7 +401,7 @@ def conflict_history(store: Store, cfg: dict | None = None) -> pd.DataFrame:
         2018); ``attrs``: the years each source covers.
     """
     c = (cfg or load_scenarios())["conflict"]
-    key = ("futures.conflict_history", c["dataset"], int(c["hostlev_min"]), tuple(c["peace_years"]),
+    key = (CONFLICT_HISTORY_KEY, c["dataset"], int(c["hostlev_min"]), tuple(c["peace_years"]),
            int(c["contig_max"]), int(c["start"]))
     return store.cached(key, lambda: build_conflict_history(store, c))
 
@@ -741,7 +747,7 @@ def headline_choice(store: Store | None, h: pd.DataFrame, cfg: dict, horizon: in
 
     if store is None:
         return run()
-    key = ("futures.headline", horizon, orig, float(sett["drop"]), int(sett["history_years"]),
+    key = (HEADLINE_KEY, horizon, orig, float(sett["drop"]), int(sett["history_years"]),
            int(sett["min_class"]), int(sett["min_points"]), float(ref["asym_min"]), int(ref["rising_years"]),
            tuple(ref["order"]), _content_key(h))
     return store.cached(key, run)
@@ -761,7 +767,7 @@ def no_conflict_rows(store: Store, cfg: dict, horizon: int, hist: pd.DataFrame |
     if hist is not None:
         return _conflict_on(hist, ch, horizon) == 0
     c = cfg["conflict"]
-    key = ("futures.no_conflict", horizon, int(cfg["reference"]["rising_years"]), c["dataset"],
+    key = (NO_CONFLICT_KEY, horizon, int(cfg["reference"]["rising_years"]), c["dataset"],
            int(c["hostlev_min"]), tuple(c["peace_years"]), int(c["contig_max"]), int(c["start"]))
     return store.cached(key, lambda: _conflict_on(history(store, cfg["reference"]["rising_years"]), ch,
                                                   horizon) == 0)
@@ -785,8 +791,7 @@ def _conflict_on(h: pd.DataFrame, ch: pd.DataFrame, horizon: int) -> np.ndarray:
 HORIZONS = (5, 10)
 
 
-@shared("futures", "futures.history", "futures.conflict_history", "futures.headline", "futures.no_conflict",
-        "obligations.dyad_years")
+@shared("futures", HISTORY_KEY, CONFLICT_HISTORY_KEY, HEADLINE_KEY, NO_CONFLICT_KEY, OBLIGATIONS_KEY)
 def prepare(store: Store) -> None:
     """The reference histories (UN agreement, conflict), the all-dyad pledges and the back-tests that pick
     each horizon's headline, with the shipped scenarios."""

@@ -50,6 +50,11 @@ LABEL_CRITERIA = {
 }
 
 
+#: memo keys of the all-dyad tables the classifier reads (this question's shared products)
+OBLIGATIONS_KEY, RIVALRIES_KEY, MIDS_KEY = "nature.obligations", "nature.rivalries", "nature.mids"
+GRAPH_YEARS_KEY = "nature.graph_years"
+
+
 def _tv(x) -> bool | None:
     """Three-valued truth: None when unknown."""
     if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
@@ -172,21 +177,21 @@ def _obligation_table(store: Store, span: tuple[int, int]) -> pd.DataFrame:
         d = obligations.all_dyad_obligations(store, *span)
         return d[d.year.between(*span)].set_index(["a", "b", "year"]).sort_index()
 
-    return store.cached(("nature.obligations", *span), build)
+    return store.cached((OBLIGATIONS_KEY, *span), build)
 
 
 def _rivalry_table(store: Store, span: tuple[int, int]) -> pd.DataFrame:
     """Every rivalry dyad-year over ``span`` (the last state carried to its end), indexed for look-ups."""
-    return store.cached(("nature.rivalries", *span), lambda: conflict.rivalry_dyad_years(
+    return store.cached((RIVALRIES_KEY, *span), lambda: conflict.rivalry_dyad_years(
         store, *span, carry_to=span[1]).set_index(["a", "b", "year"]).sort_index())
 
 
 def _mid_table(store: Store, dataset: str) -> pd.DataFrame:
     """Every directed dyad-year with a militarized dispute ongoing."""
-    return store.cached(("nature.mids", dataset), lambda: conflict.mid_dyad_years(store, dataset))
+    return store.cached((MIDS_KEY, dataset), lambda: conflict.mid_dyad_years(store, dataset))
 
 
-@shared("nature", "nature.obligations", "nature.rivalries", "nature.mids", "nature.graph_years")
+@shared("nature", OBLIGATIONS_KEY, RIVALRIES_KEY, MIDS_KEY, GRAPH_YEARS_KEY, after=("drivers",))
 def prepare(store: Store) -> None:
     """The all-dyad tables :func:`classify` reads, for the default driver scores' years."""
     ds = compute_drivers(store)
@@ -207,7 +212,7 @@ def _graph_covers(store: Store, year: int) -> bool:
 
     if not store.has_source(GRAPH):
         return False
-    span = store.cached(("nature.graph_years",), lambda: _graph_years(store))
+    span = store.cached((GRAPH_YEARS_KEY,), lambda: _graph_years(store))
     return span is not None and span[0] <= year <= span[1]
 
 

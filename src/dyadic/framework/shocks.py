@@ -26,7 +26,7 @@ from dyadic.dyad import pair_rows
 from dyadic.errors import RequestError
 from dyadic.sources.registry import packaged_csv
 from dyadic.framework import shared
-from dyadic.indicators.unga import UNDL, VoteSelection, ranked_dyad_years
+from dyadic.indicators.unga import RANKED_KEY, UNDL, VoteSelection, ranked_dyad_years
 from dyadic.store import Store
 
 #: default window (periods on each side) by resolution, and the windows whose signs must agree.
@@ -566,7 +566,7 @@ def _partners(frame: pd.DataFrame, a: str, b: str, value: str, se: str | None
 SHOCK_VOTES = VoteSelection(source="undl")
 
 
-@shared("shocks", "unga.ranked_dyad_years")
+@shared("shocks", RANKED_KEY)
 def prepare(store: Store) -> None:
     """Every dyad-year's UN agreement on the UN Digital Library votes, ranked (the UN indicators' comparison
     dyads are each partner's other relationships)."""

@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      cover as _cover, join as _join, versions as _versions)
 from dyadic.store import Store
 
@@ -55,6 +54,10 @@ def arms_flows(store: Store, start: int = 1950, end: int = 2024, before_1995: bo
     return store.con.execute(q, [max(start, REGISTER_FROM), end, lo, end]).df()
 
 
+ARMS_COLUMNS = ("tiv_a_to_b", "tiv_b_to_a", "tiv_share_of_b_imports_from_a", "tiv_share_of_a_imports_from_b")
+
+
+@verb("arms", needs=(ARMS,), provides=ARMS_COLUMNS, what="the SIPRI arms transfer data")
 def add_arms_transfers(panel: Panel, store: Store, before_1995: bool = True) -> Panel:
     """Add arms transfers in both directions and each side's weight in the other's imports (SIPRI TIV).
 
@@ -67,10 +70,7 @@ def add_arms_transfers(panel: Panel, store: Store, before_1995: bool = True) -> 
     """
     from dyadic.indicators.politics import side_values  # here: politics and arms both load from panel.py
 
-    if not store.has_source(ARMS):
-        raise NotIngestedError(f"add_arms_transfers needs the SIPRI arms transfer data: run 'dyadic ingest {ARMS}' "
-                               "first.")
-    cols = ["tiv_a_to_b", "tiv_b_to_a", "tiv_share_of_b_imports_from_a", "tiv_share_of_a_imports_from_b"]
+    cols = list(ARMS_COLUMNS)
     _check_free(panel, cols, "add_arms_transfers")
     lo, hi = arms_years(store, before_1995)
     flows = arms_flows(store, panel.start, panel.end, before_1995)
@@ -101,4 +101,3 @@ def add_arms_transfers(panel: Panel, store: Store, before_1995: bool = True) -> 
     return _cover(panel, data, cols, ARMS, _versions(store, [ARMS]), _citations(store, [ARMS]), note, "arms")
 
 
-ADDERS.update(arms=add_arms_transfers)

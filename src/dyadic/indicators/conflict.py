@@ -17,8 +17,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import NotIngestedError, RequestError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.errors import RequestError
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      cover as _cover, join as _join, versions as _versions)
 from dyadic.store import Store
 
@@ -28,11 +28,6 @@ RIVALRIES = "strategic_rivalries_td"
 MID_DATASETS = {"gml": "GML MID 2.2.1", "cow": "COW MID 5.0"}
 #: the label a rivalry carried past Thompson-Dreyer's last year goes by (one wording, used everywhere)
 CARRY_LABEL = "ongoing at Thompson–Dreyer's last year ({year}), no end recorded"
-
-
-def _need(store: Store, source: str, verb: str, what: str) -> None:
-    if not store.has_source(source):
-        raise NotIngestedError(f"{verb} needs {what}: run 'dyadic ingest {source}' first.")
 
 
 def _years(store: Store, query: str, params: list | None = None) -> tuple[int, int]:
@@ -94,6 +89,11 @@ def distance_dyad_years(store: Store, start: int, end: int) -> pd.DataFrame:
            WHERE year BETWEEN ? AND ? GROUP BY ALL""", [start, end]).df()
 
 
+CONTIGUITY_COLUMNS = ("contig_type", "contig_land", "mindist_km")
+
+
+@verb("contiguity", needs=(CONTIGUITY,), provides=CONTIGUITY_COLUMNS,
+      what="COW contiguity and cshapes distance data")
 def add_contiguity(panel: Panel, store: Store) -> Panel:
     """Add direct contiguity (COW 3.2, 1816-2016) and minimum distance (cshapes 2.0, 1886-2019), symmetric.
 
@@ -103,8 +103,7 @@ def add_contiguity(panel: Panel, store: Store) -> Panel:
     the distance years and for pairs cshapes does not list. Needs ``cow_contiguity_distance``.
     Cite: Stinnett et al. (2002), COW Direct Contiguity; Schvitz et al. (2022), CShapes 2.0.
     """
-    _need(store, CONTIGUITY, "add_contiguity", "COW contiguity and cshapes distance data")
-    cols = ["contig_type", "contig_land", "mindist_km"]
+    cols = list(CONTIGUITY_COLUMNS)
     _check_free(panel, cols, "add_contiguity")
     lo, hi = contiguity_years(store)
     dy = contiguity_dyad_years(store, panel.start, panel.end)
@@ -184,6 +183,7 @@ def mid_dyad_years(store: Store, dataset: str = "gml", start: int | None = None,
     return _nullable(df, [c for c in MID_COLUMNS if c not in ("mid_disputes", "mid_dispnums")])
 
 
+@verb("mids", needs=(MIDS,), provides=MID_COLUMNS, what="the MID data")
 def add_mids(panel: Panel, store: Store, dataset: str = "gml") -> Panel:
     """Add militarized interstate disputes: GML MID 2.2.1 (1816-2010, default) or COW MID 5.0 (1816-2014).
 
@@ -198,7 +198,6 @@ def add_mids(panel: Panel, store: Store, dataset: str = "gml") -> Panel:
         dataset: ``gml`` or ``cow``.
     """
     _check_mid_dataset(dataset)
-    _need(store, MIDS, "add_mids", "the MID data")
     _check_free(panel, MID_COLUMNS, "add_mids")
     lo, hi = mid_years(store, dataset)
     dy = mid_dyad_years(store, dataset, panel.start, panel.end)
@@ -237,7 +236,7 @@ def td_ongoing_rivalries(store: Store) -> pd.DataFrame:
     Returns:
         ``rivalry, name, a, b (a < b), styear, endyear, types`` ("; "-separated) and ``label``.
     """
-    _need(store, RIVALRIES, "td_ongoing_rivalries", "the Thompson-Dreyer rivalries")
+    store.require(RIVALRIES, by="td_ongoing_rivalries", what="the Thompson-Dreyer rivalries")
     df = store.con.execute(
         """SELECT rivalry, name, least(a, b) AS a, greatest(a, b) AS b, styear, endyear,
                   array_to_string(list_sort(list_distinct([type1, type2, type3])), '; ') AS types
@@ -272,6 +271,10 @@ def rivalry_dyad_years(store: Store, start: int, end: int, carry_to: int | None 
     return _nullable(df, ["td_rivalry"]).pipe(_nullable, ["td_as_of"], "Int16")
 
 
+RIVALRY_COLUMNS = ("td_rivalry", "td_rival_types", "td_rivalry_id")
+
+
+@verb("rivalries", needs=(RIVALRIES,), provides=RIVALRY_COLUMNS, what="the Thompson-Dreyer rivalries")
 def add_rivalries(panel: Panel, store: Store, carry_forward: bool = False) -> Panel:
     """Add Thompson-Dreyer strategic rivalries (1494-2010), symmetric.
 
@@ -288,8 +291,7 @@ def add_rivalries(panel: Panel, store: Store, carry_forward: bool = False) -> Pa
 
     Needs ``strategic_rivalries_td``. Cite: Thompson & Dreyer (2012), Handbook of International Rivalries.
     """
-    _need(store, RIVALRIES, "add_rivalries", "the Thompson-Dreyer rivalries")
-    values = ["td_rivalry", "td_rival_types", "td_rivalry_id"]
+    values = list(RIVALRY_COLUMNS)
     cols = values + (["td_as_of"] if carry_forward else [])
     _check_free(panel, cols, "add_rivalries")
     lo, hi = rivalry_years(store)
@@ -317,4 +319,3 @@ def add_rivalries(panel: Panel, store: Store, carry_forward: bool = False) -> Pa
 
 
 # This module imports the panel's helpers, so it registers its verbs itself; panel.py imports it at its end.
-ADDERS.update(contiguity=add_contiguity, mids=add_mids, rivalries=add_rivalries)

@@ -16,8 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      cover as _cover, join as _join, versions as _versions)
 from dyadic.indicators.politics import side_values
 from dyadic.sources.vetoes import COMPLETE_THROUGH
@@ -31,11 +30,6 @@ CHINA = "CHN"
 PERMANENT = ("CHN", "FRA", "GBR", "RUS", "TWN", "USA")
 #: affirmative votes a non-procedural decision needs (Art. 27(3)): 7 of 11 until the enlargement of 1966
 MAJORITY_SINCE = ((date(1966, 1, 1), 9), (date(1946, 1, 1), 7))
-
-
-def _need(store: Store, source: str, verb: str, what: str) -> None:
-    if not store.has_source(source):
-        raise NotIngestedError(f"{verb} needs {what}: run 'dyadic ingest {source}' first.")
 
 
 # ---------------------------------------------------------------------------------------------- vetoes
@@ -57,7 +51,7 @@ def vetoes(store: Store) -> pd.DataFrame:
     Returns:
         ``veto_id, date, year, draft, meeting_record, topic, code, member``.
     """
-    _need(store, VETOES, "vetoes", "the UN veto list")
+    store.require(VETOES, by="vetoes", what="the UN veto list")
     return store.con.execute(
         """SELECT d.veto_id, d.date, d.year, d.draft, d.meeting_record, d.topic, v.code, v.member
            FROM unsc_vetoed_drafts d JOIN unsc_vetoes v USING (veto_id) ORDER BY d.veto_id, v.code""").df()
@@ -92,7 +86,7 @@ def sc_no_votes(store: Store) -> pd.DataFrame:
     Returns:
         ``rcid, date, year, symbol, title, code, yes`` (affirmative votes), ``adopted`` (an ``S/RES`` symbol).
     """
-    _need(store, UNDL, "sc_no_votes", "the UN Digital Library vote scrape")
+    store.require(UNDL, by="sc_no_votes", what="the UN Digital Library vote scrape")
     seats = ", ".join(f"'{c}'" for c in PERMANENT)
     return store.con.execute(
         f"""WITH sc AS (SELECT rcid, date, year, symbol, title FROM roll_calls WHERE source = ? AND body = 'SC'),
@@ -135,6 +129,10 @@ def derived_vetoes(store: Store, after: date | None = COMPLETE_THROUGH) -> pd.Da
     return no[rule].reset_index(drop=True)
 
 
+VETO_COLUMNS = ("unsc_vetoes_a", "unsc_vetoes_b", "unsc_joint_vetoes")
+
+
+@verb("vetoes", needs=(VETOES,), provides=VETO_COLUMNS, what="the UN veto list")
 def add_vetoes(panel: Panel, store: Store) -> Panel:
     """Add UN Security Council vetoes, 1946-2021.
 
@@ -145,8 +143,7 @@ def add_vetoes(panel: Panel, store: Store) -> Panel:
     (COW 365); the China seat's are the PRC's (the list has no veto of the Republic of China). Needs
     ``unsc_vetoes``. Cite: Yordan / World Politics Data Lab (2022); UN Dag Hammarskjöld Library veto list.
     """
-    _need(store, VETOES, "add_vetoes", "the UN veto list")
-    cols = ["unsc_vetoes_a", "unsc_vetoes_b", "unsc_joint_vetoes"]
+    cols = list(VETO_COLUMNS)
     _check_free(panel, cols, "add_vetoes")
     lo, hi = veto_years(store)
     data = _join(panel, joint_veto_dyad_years(store), ["unsc_joint_vetoes"], within=(lo, hi),
@@ -189,6 +186,10 @@ def chn_leader_visit_dyad_years(store: Store) -> pd.DataFrame:
     return df
 
 
+VISIT_COLUMNS = ("chn_leader_visits_to_partner", "chn_leader_visitors_to_partner")
+
+
+@verb("leader_visits", needs=(VISITS,), provides=VISIT_COLUMNS, what="the CEIAS leader-visit data")
 def add_leader_visits(panel: Panel, store: Store) -> Panel:
     """Add visits by China's top leaders to the other state of a dyad with China, CEIAS 1949-2020.
 
@@ -199,8 +200,7 @@ def add_leader_visits(panel: Panel, store: Store) -> Panel:
     visits to China are not measured), and missing for dyads without China and outside 1949-2020. Needs
     ``leader_visits_ceias_china_1949_2020``. Cite: Turcsányi et al. (2021), CEIAS WHO | WHERE | WHEN v1.1.
     """
-    _need(store, VISITS, "add_leader_visits", "the CEIAS leader-visit data")
-    cols = ["chn_leader_visits_to_partner", "chn_leader_visitors_to_partner"]
+    cols = list(VISIT_COLUMNS)
     _check_free(panel, cols, "add_leader_visits")
     lo, hi = leader_visit_years(store)
     data = _join(panel, chn_leader_visit_dyad_years(store), cols, within=(lo, hi),
@@ -217,4 +217,3 @@ def add_leader_visits(panel: Panel, store: Store) -> Panel:
 
 
 # This module imports the panel's helpers, so it registers its verbs itself; panel.py imports it at its end.
-ADDERS.update(vetoes=add_vetoes, leader_visits=add_leader_visits)

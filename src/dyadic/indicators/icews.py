@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      cover as _cover, join as _join, versions as _versions)
 from dyadic.sources.icews import QUADS
 from dyadic.store import Store
@@ -48,6 +47,8 @@ def icews_dyad_years(store: Store, start: int | None = None, end: int | None = N
             ORDER BY year, a, b""", [lo if start is None else start, hi if end is None else end]).df()
 
 
+@verb("icews", needs=(ICEWS,), what="the ICEWS slice",
+      provides=tuple(f"icews_{q}_{d}" for q in QUAD_COLUMNS for d in ("ab", "ba")))
 def add_icews(panel: Panel, store: Store) -> Panel:
     """Add ICEWS quad event counts in both directions, 2002-2014.
 
@@ -57,8 +58,6 @@ def add_icews(panel: Panel, store: Store) -> Panel:
     2002-2014 and for dyads with a state outside the slice's 152. Needs ``icews_dyadic_netify_2002_2014``.
     Cite: Boschee et al. (2015), ICEWS Coded Event Data; Dorff & Minhas, netify.
     """
-    if not store.has_source(ICEWS):
-        raise NotIngestedError(f"add_icews needs the ICEWS slice: run 'dyadic ingest {ICEWS}' first.")
     ab = [f"icews_{q}_ab" for q in QUAD_COLUMNS]
     ba = [f"icews_{q}_ba" for q in QUAD_COLUMNS]
     cols = [c for pair in zip(ab, ba) for c in pair]
@@ -78,4 +77,3 @@ def add_icews(panel: Panel, store: Store) -> Panel:
 
 
 # This module imports the panel's helpers, so it registers its verbs itself; panel.py imports it at its end.
-ADDERS.update(icews=add_icews)

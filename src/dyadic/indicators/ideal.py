@@ -27,8 +27,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import NotIngestedError, RequestError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.errors import RequestError
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      cover as _cover, versions as _versions)
 from dyadic.indicators.politics import side_values
 from dyadic.store import Store
@@ -42,12 +42,6 @@ IDEAL_COLUMNS = ["bsv_ideal_a", "bsv_ideal_b", "bsv_distance"]
 THIRD_COLUMNS = ["bsv_dist_a_third", "bsv_dist_b_third", "bsv_dist_third_diff"]
 #: fewer common years than this give no correlation (two points always correlate +-1)
 MIN_CORRELATION_YEARS = 3
-
-
-def _need(store: Store, verb: str) -> None:
-    if not store.has_source(PUBLISHED):
-        raise NotIngestedError(f"{verb} needs the published BSV ideal points: run 'dyadic ingest {PUBLISHED}' "
-                               "first.")
 
 
 def _column(variant: str) -> str:
@@ -83,6 +77,7 @@ def published_positions(store: Store, start: int, end: int, variant: str = "fp",
     return store.con.execute(q + " ORDER BY year, code", args).df()
 
 
+@verb("ideal", needs=(PUBLISHED,), provides=IDEAL_COLUMNS, what="the published BSV ideal points")
 def add_ideal_points(panel: Panel, store: Store, third: str | None = None,
                      variant: Literal["fp", "all"] = "fp") -> Panel:
     """Add the published BSV ideal point of each side and their distance (symmetric).
@@ -99,7 +94,6 @@ def add_ideal_points(panel: Panel, store: Store, third: str | None = None,
         third: a state (code or name), e.g. ``"USA"``.
         variant: ``fp`` (final-passage votes, 1946-2024) or ``all`` (all votes, 1946-2023).
     """
-    _need(store, "add_ideal_points")
     col = _column(variant)
     t = store.registry().resolve(third) if third is not None else None
     cols = IDEAL_COLUMNS + (THIRD_COLUMNS if t else [])
@@ -242,7 +236,7 @@ def compare_ideal_points(store: Store, a: str, b: str, start: int, end: int) -> 
         a, b: two different states (codes or names).
         start, end: first and last year (inclusive).
     """
-    _need(store, "compare_ideal_points")
+    store.require(PUBLISHED, by="compare_ideal_points", what="the published BSV ideal points")
     if start > end:
         raise RequestError(f"start year {start} is after end year {end}")
     x, y = store.registry().dyad(a, b)
@@ -281,4 +275,3 @@ def compare_ideal_points(store: Store, a: str, b: str, start: int, end: int) -> 
 
 
 # This module imports the panel's helpers, so it registers its verb itself; panel.py imports it at its end.
-ADDERS.update(ideal=add_ideal_points)

@@ -27,8 +27,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import NotIngestedError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      cover as _cover, join as _join, versions as _versions)
 from dyadic.sources.atop_levels import PLEDGES
 from dyadic.store import Store
@@ -45,11 +44,15 @@ COLUMNS = [*(f"oblig_{p}" for p in PLEDGES), "oblig_bilateral", "oblig_multilate
            "oblig_atopids", "oblig_as_of", "oblig_basis", "oblig_source"]
 
 
+NEEDS_WHAT = "the ATOP member spells and the curated treaty table"
+
+
+#: the memo key of the all-dyad obligations table (a shared product)
+DYAD_YEARS_KEY = "obligations.dyad_years"
+
+
 def _require(store: Store, verb: str) -> None:
-    missing = [s for s in (LEVELS, CURATED) if not store.has_source(s)]
-    if missing:
-        raise NotIngestedError(f"{verb} needs the ATOP member spells and the curated treaty table: run "
-                               f"'dyadic ingest {' '.join(missing)}' first.")
+    store.require(LEVELS, CURATED, by=verb, what=NEEDS_WHAT)
 
 
 def atop_years(store: Store) -> tuple[int, int]:
@@ -169,11 +172,12 @@ def all_dyad_obligations(store: Store, start: int = WIDE_START, end: int | None 
     depend on the span (it only truncates), so the drivers, the futures state and the triangle, which ask for
     different years, share one table. Callers slice the years they need and must not modify it."""
     lo, hi = min(start, WIDE_START), max(end if end is not None else 0, date.today().year)
-    key = ("obligations.dyad_years", lo, hi, carry_forward, directed)
+    key = (DYAD_YEARS_KEY, lo, hi, carry_forward, directed)
     return store.cached(key, lambda: obligation_dyad_years(store, lo, hi, carry_forward=carry_forward,
                                                           directed=directed))
 
 
+@verb("obligations", needs=(LEVELS, CURATED), provides=COLUMNS, what=NEEDS_WHAT)
 def add_obligations(panel: Panel, store: Store, carry_forward: bool = True) -> Panel:
     """Add alliance obligations from ATOP 5.1 member spells, carried past 2018 and extended by cited treaties.
 
@@ -188,7 +192,6 @@ def add_obligations(panel: Panel, store: Store, carry_forward: bool = True) -> P
     and ``treaties_after_sources``. Cite: Leeds et al. (2002), ATOP 5.1; Benson & Clinton (2016); each curated
     row's own citation. See docs/indicators/obligations.md.
     """
-    _require(store, "add_obligations")
     _check_free(panel, COLUMNS, "add_obligations")
     lo, hi = atop_years(store)
     dy = all_dyad_obligations(store, panel.start, panel.end, carry_forward, panel.directed)
@@ -220,4 +223,3 @@ def add_obligations(panel: Panel, store: Store, carry_forward: bool = True) -> P
 
 
 # This module imports the panel's helpers, so it registers its verb itself; panel.py imports it at its end.
-ADDERS.update(obligations=add_obligations)

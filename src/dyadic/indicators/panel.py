@@ -28,6 +28,7 @@ Values computed in memory (UNGA's matrix products, exercise lists, the other ver
 
 from __future__ import annotations
 
+import functools
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,7 +40,8 @@ import pandas as pd
 import pyarrow as pa
 
 from dyadic import engine as eng
-from dyadic.errors import NotIngestedError, RequestError
+from dyadic.catalog import Catalog
+from dyadic.errors import RequestError
 from dyadic.indicators import commitments, power, trade
 from dyadic.store import Store
 
@@ -191,6 +193,27 @@ def check_free(panel: Panel, cols: list[str], step: str) -> None:
     clash = [c for c in cols if c in panel.data.columns]
     if clash:
         raise RequestError(f"the panel already has column(s) {', '.join(clash)}: {step} was added before")
+
+
+#: the panel verbs by name (``dyadic panel --add``): each entry needs sources and provides columns
+ADDERS: Catalog = Catalog("panel verb")
+
+
+def verb(name: str, needs: Sequence[str] = (), provides: Sequence[str] = (), what: str = ""):
+    """Register ``add_x(panel, store, ...)`` as the panel verb ``name`` (a decorator).
+
+    ``needs`` are the sources it reads and ``provides`` the columns its default call adds (a test holds the
+    declaration to what it does). The verb is run only when every needed source is ingested; otherwise it
+    says what to ingest first (``what`` names the data in that message).
+    """
+    def deco(fn):
+        @functools.wraps(fn)
+        def run(panel: Panel, store: Store, *args, **kwargs) -> Panel:
+            store.require(*needs, by=fn.__name__, what=what or None)
+            return fn(panel, store, *args, **kwargs)
+
+        return ADDERS.add(name, run, needs=tuple(needs), provides=tuple(provides))
+    return deco
 
 
 def codes_in(values: pd.Series, cats: pd.Index) -> np.ndarray:
@@ -582,6 +605,8 @@ def add_relational(panel: Panel, store: Store, step: str, engine: str | eng.Engi
 # ---------------------------------------------------------------------------------------------- additions
 
 
+# The sources depend on the panel's years (Voeten to 2019, the UN Digital Library after): checked inside.
+@verb("unga", provides=("unga_n", "unga_agree", "unga_s", "unga_pi"))
 def add_unga(panel: Panel, store: Store, sel=None, indicators: tuple[str, ...] = ("agree", "s", "pi")) -> Panel:
     """Add UN General Assembly voting similarity (symmetric).
 
@@ -602,9 +627,7 @@ def add_unga(panel: Panel, store: Store, sel=None, indicators: tuple[str, ...] =
     sel = replace(sel or VoteSelection(), start=panel.start, end=panel.end)
     pieces = sel.sources()
     names = [s for s, _, _ in pieces]
-    missing = [n for n in dict.fromkeys(names) if not store.has_source(n)]
-    if missing:
-        raise NotIngestedError(f"add_unga needs the UN vote sources: run 'dyadic ingest {' '.join(missing)}' first.")
+    store.require(*names, by="add_unga", what="the UN vote sources")
     cols = ["unga_n", *[f"unga_{i}" for i in indicators]]
     check_free(panel, cols, "add_unga")
     dy = dyad_years(store, sel, indicators=tuple(indicators))
@@ -617,6 +640,8 @@ def add_unga(panel: Panel, store: Store, sel=None, indicators: tuple[str, ...] =
                  citations(store, dict.fromkeys(names)), note, "unga")
 
 
+@verb("alliances", needs=RELATIONAL["alliances"], what="ATOP/COW alliance data",
+      provides=tuple(f"{ds}_{p}" for ds in ALLIANCE_DATASETS for p in commitments.PLEDGES[ds]))
 def add_alliances(panel: Panel, store: Store, datasets: tuple[str, ...] = ALLIANCE_DATASETS,
                   engine: str | eng.Engine = "duckdb") -> Panel:
     """Add formal alliance pledges in force (0/1), from ATOP 5.1 and/or COW alliances 4.1.
@@ -632,9 +657,6 @@ def add_alliances(panel: Panel, store: Store, datasets: tuple[str, ...] = ALLIAN
     """
     from dyadic.indicators.commitments import PLEDGES
 
-    if not store.has_source(commitments.ALLIANCES):
-        raise NotIngestedError("add_alliances needs ATOP/COW alliance data: run "
-                               f"'dyadic ingest {commitments.ALLIANCES}' first.")
     bad = [d for d in datasets if d not in PLEDGES]
     if bad:
         raise RequestError(f"unknown alliance dataset(s) {bad}; use atop and/or cow")
@@ -655,6 +677,10 @@ def _alliance_cover(panel: Panel, store: Store, data: pd.DataFrame, ds: str, col
                  citations(store, [commitments.ALLIANCES]), note, f"alliances:{ds}")
 
 
+EXERCISE_COLUMNS = ("mme_exercises", "mme_names")
+
+
+@verb("exercises", needs=(commitments.EXERCISES,), provides=EXERCISE_COLUMNS, what="the MME data")
 def add_exercises(panel: Panel, store: Store) -> Panel:
     """Add joint multinational military exercises (symmetric), MME 1980-2010.
 
@@ -664,9 +690,7 @@ def add_exercises(panel: Panel, store: Store) -> Panel:
     """
     from dyadic.indicators.commitments import EXERCISES, exercise_dyad_years, exercise_years
 
-    if not store.has_source(EXERCISES):
-        raise NotIngestedError(f"add_exercises needs the MME data: run 'dyadic ingest {EXERCISES}' first.")
-    cols = ["mme_exercises", "mme_names"]
+    cols = list(EXERCISE_COLUMNS)
     check_free(panel, cols, "add_exercises")
     lo, hi = exercise_years(store)
     dy = exercise_dyad_years(store, panel.start, panel.end).rename(
@@ -709,6 +733,7 @@ def _finish_external(panel: Panel, store: Store, step: str, data: pd.DataFrame, 
                  note, step)
 
 
+@verb("trade", needs=RELATIONAL["trade"], provides=trade.DYAD_COLUMNS[3:])
 def add_trade(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -> Panel:
     """Add bilateral trade and dependence (symmetric): the indicators of
     :func:`dyadic.indicators.trade.trade_dyad_years` (its expression, :func:`trade.trade_expr`), joined by
@@ -721,6 +746,7 @@ def add_trade(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -
     return add_relational(panel, store, "trade", engine)
 
 
+@verb("power", needs=RELATIONAL["power"], provides=power.DYAD_COLUMNS[3:])
 def add_power(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -> Panel:
     """Add capabilities: CINC (COW NMC), GDP and military spending of each side and their ratios.
 
@@ -734,6 +760,10 @@ def add_power(panel: Panel, store: Store, engine: str | eng.Engine = "duckdb") -
     return add_relational(panel, store, "power", engine)
 
 
+MAJOR_COLUMNS = ("major_a", "major_b")
+
+
+@verb("major_powers", needs=("country_codes",), provides=MAJOR_COLUMNS)
 def add_major_powers(panel: Panel, store: Store, carry_forward: bool = True) -> Panel:
     """Add ``major_a``, ``major_b``: 1 when the side is a COW major power that year, else 0.
 
@@ -743,7 +773,7 @@ def add_major_powers(panel: Panel, store: Store, carry_forward: bool = True) -> 
     2001: contiguous, or with a major power) reads these columns. Cite: Correlates of War Project (2017),
     State System Membership List, v2016.
     """
-    cols = ["major_a", "major_b"]
+    cols = list(MAJOR_COLUMNS)
     check_free(panel, cols, "add_major_powers")
     mp = power.major_powers(store)
     lo, hi = int(mp.year.min()), int(mp.year.max())
@@ -761,9 +791,7 @@ def add_major_powers(panel: Panel, store: Store, carry_forward: bool = True) -> 
                  f"COW major power that year ({lo}-{hi}){carried}", "major_powers")
 
 
-#: name -> function, for ``dyadic panel --add``
-ADDERS = {"unga": add_unga, "trade": add_trade, "power": add_power, "alliances": add_alliances,
-          "exercises": add_exercises, "major_powers": add_major_powers}
+# the verbs of the other indicator modules register themselves on import
 from dyadic.indicators import conflict as _conflict  # noqa: E402,F401  (adds contiguity, mids, rivalries)
 from dyadic.indicators import arms as _arms, politics as _politics  # noqa: E402,F401  (democracy, igos, arms)
 from dyadic.indicators import diplomacy as _diplomacy, icews as _icews  # noqa: E402,F401  (vetoes, visits, icews)

@@ -19,8 +19,8 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from dyadic.errors import NotIngestedError, RequestError
-from dyadic.indicators.panel import (ADDERS, Panel, check_free as _check_free, citations as _citations,
+from dyadic.errors import RequestError
+from dyadic.indicators.panel import (Panel, verb, check_free as _check_free, citations as _citations,
                                      codes_in as _codes, cover as _cover, join as _join,
                                      versions as _versions)
 from dyadic.sources.politics import IGO_STATUS
@@ -63,6 +63,9 @@ def _joint(va: np.ndarray, vb: np.ndarray, floor: float) -> pd.arrays.IntegerArr
     return pd.arrays.IntegerArray(((va >= floor) & (vb >= floor)).astype(np.int8), ~known)
 
 
+@verb("democracy", needs=(DEMOCRACY,), what="the regime data",
+      provides=(*(f"{m}_{s}" for m in MEASURES for s in ("a", "b")), "polyarchy_absdiff", "polity2_absdiff",
+                "joint_democracy", "joint_democracy_polity2"))
 def add_democracy(panel: Panel, store: Store, threshold: float = POLYARCHY_DEMOCRACY) -> Panel:
     """Add each side's regime scores and their similarity (symmetric), from isard ``cw_democracy``.
 
@@ -73,8 +76,6 @@ def add_democracy(panel: Panel, store: Store, threshold: float = POLYARCHY_DEMOC
     no value for a side. Needs ``democracy_vdem_polity_uds``. Cite: Coppedge et al. (2026), V-Dem v16; Marshall
     (2020), Polity5; Marquez (2016), extended UDS.
     """
-    if not store.has_source(DEMOCRACY):
-        raise NotIngestedError(f"add_democracy needs the regime data: run 'dyadic ingest {DEMOCRACY}' first.")
     if not 0 < threshold <= 1:
         raise RequestError(f"threshold {threshold} is not a polyarchy score in (0, 1]")
     sides = [f"{m}_{s}" for m in MEASURES for s in ("a", "b")]
@@ -121,6 +122,7 @@ def resolve_igos(store: Store, names: tuple[str, ...] | list[str]) -> list[str]:
     return out
 
 
+@verb("igos", needs=(IGO,), provides=("igo_joint",), what="the COW IGO data")
 def add_igos(panel: Panel, store: Store, igos: tuple[str, ...] | list[str] | None = None) -> Panel:
     """Add shared IGO membership (symmetric), COW IGO 3.0, 1816-2014.
 
@@ -130,8 +132,6 @@ def add_igos(panel: Panel, store: Store, igos: tuple[str, ...] | list[str] | Non
     missing (-9) or does not list the state-year. Everything is missing after 2014. Needs ``cow_igo``. Cite:
     Pevehouse et al. (2020), COW IGO 3.0.
     """
-    if not store.has_source(IGO):
-        raise NotIngestedError(f"add_igos needs the COW IGO data: run 'dyadic ingest {IGO}' first.")
     chosen = resolve_igos(store, list(igos or ()))
     flags = [f"igo_{g}" for g in chosen]
     cols = ["igo_joint", *flags]
@@ -191,4 +191,3 @@ def shared_igos(store: Store, a: str, b: str, year: int, full_only: bool = True)
     return got
 
 
-ADDERS.update(democracy=add_democracy, igos=add_igos)

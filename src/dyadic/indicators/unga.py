@@ -46,6 +46,10 @@ INDICATORS = ("agree", "s", "pi")
 VOTE_INT = {"yes": 1, "abstain": 2, "no": 3, "absent": 4}
 
 
+#: the memo key of the ranked all-dyad agreement (a shared product: ``dyadic prepare`` keeps it)
+RANKED_KEY = "unga.ranked_dyad_years"
+
+
 @dataclass(frozen=True)
 class VoteSelection:
     """Which roll calls count.
@@ -265,7 +269,7 @@ def ranked_dyad_years(store: Store, sel: VoteSelection | None = None) -> pd.Data
             full["agree_pct"] = full.groupby("year")["agree"].rank(pct=True) * 100
         return full
 
-    return store.cached(("unga.ranked_dyad_years", sel), compute)
+    return store.cached((RANKED_KEY, sel), compute)
 
 
 def pair_series(store: Store, a: str, b: str, sel: VoteSelection | None = None,

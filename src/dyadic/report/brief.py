@@ -356,8 +356,7 @@ def write_brief(store: Store, a: str, b: str, c: str | None, out_dir: Path,
         pdf: also print the brief to ``.pdf`` with headless Chromium (raises when it is missing).
     """
     reg = store.registry()
-    a, b, *rest = reg.resolve_distinct(a, b, *([c] if c else []))
-    c = rest[0] if rest else None
+    a, b, c = reg.request(a, b, c)
     names = {x: reg.name(x) for x in (a, b, c) if x}
     if pdf:
         chromium_path()  # fail before minutes of computing

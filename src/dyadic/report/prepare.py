@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from dyadic.errors import DyadicError
-from dyadic.framework import load_all, shared_keys
+from dyadic.framework import load_all, prepare_order, shared_keys
 from dyadic.report.cache import MemoStore, memo_store
 from dyadic.store import Store
 
@@ -31,7 +31,7 @@ class Prepared:
 
 
 def prepare(store: Store | MemoStore) -> list[Prepared]:
-    """Compute (or find kept) every registered all-dyad product, in registration order.
+    """Compute (or find kept) every registered all-dyad product, each after those it reads.
 
     Args:
         store: the store (read-only is enough: the products are kept beside it, not in it).
@@ -39,7 +39,8 @@ def prepare(store: Store | MemoStore) -> list[Prepared]:
     memo = memo_store(store)
     registry = load_all()
     out = []
-    for name, fn in registry.items():
+    for name in prepare_order():
+        fn = registry[name]
         t, before = time.perf_counter(), len(memo.computed)
         try:
             fn(memo)

@@ -1,9 +1,11 @@
 """Connectors: one module per family of public datasets. ``SOURCES`` lists every connector by name, in the
 order ``dyadic ingest --all`` reads them (the country registry first: the others map their codes through it).
 
-A new connector is a module with a :class:`Source` subclass and one entry in ``CONNECTORS``.
+A new connector is a module with a :class:`Source` subclass and one entry in ``CONNECTORS`` (the order of
+``ingest --all``); :data:`SOURCES` is the :class:`~dyadic.catalog.Catalog` made from it.
 """
 
+from dyadic.catalog import Catalog
 from dyadic.sources.alliances import Alliances
 from dyadic.sources.arms import SipriArmsTransfers
 from dyadic.sources.atop_levels import AtopLevels, CuratedTreaties
@@ -42,6 +44,19 @@ CONNECTORS: tuple[type[Source], ...] = (
     # curated and reported facts (never model inputs)
     CuratedFacts, PressReportedFigures,
 )
-SOURCES: dict[str, type[Source]] = {cls.name: cls for cls in CONNECTORS}
+#: every connector by name: it needs the country registry (unless it is the registry) and provides its tables
+SOURCES: Catalog[type[Source]] = Catalog("source")
 
-__all__ = ["SOURCES", "CONNECTORS", "IngestResult", "RemoteFile", "Source", "Registry"]
+
+def add_connector(cls: type[Source]) -> type[Source]:
+    """Register a connector in :data:`SOURCES` (once: a name already there is kept)."""
+    if cls.name not in SOURCES:
+        SOURCES.add(cls.name, cls, needs=(CountryCodes.name,) if cls.needs_registry and cls is not CountryCodes
+                    else (), provides=tuple(cls.schema))
+    return cls
+
+
+for _cls in CONNECTORS:
+    add_connector(_cls)
+
+__all__ = ["SOURCES", "CONNECTORS", "add_connector", "IngestResult", "RemoteFile", "Source", "Registry"]

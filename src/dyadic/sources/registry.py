@@ -301,6 +301,13 @@ class Registry:
         """The pair and third party a request names, resolved once at the edge."""
         return Triad(*self.resolve_distinct(a, b, c))
 
+    def request(self, a: str | int, b: str | int, third: str | int | None = None) -> tuple[str, str, str | None]:
+        """A pair and an optional third party, resolved and checked once at the edge (the codes, the third
+        None when not given)."""
+        if third is None or third == "":
+            return (*self.resolve_distinct(a, b), None)
+        return self.resolve_distinct(a, b, third)
+
     def _fits(self, name: str) -> tuple[set[str], set[str]]:
         """Codes of the states a name (not a code) could mean: (by an alternative name or pattern, by
         appearing as whole words in their full name)."""

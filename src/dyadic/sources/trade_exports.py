@@ -226,7 +226,7 @@ EXPORT_SOURCES = (ImfDotsExport, ImfImtsExport, ComtradeExport)
 
 def register() -> None:
     """Make the export readers ingestible by name (``dyadic.store.ingest``) in this process."""
-    from dyadic.sources import SOURCES
+    from dyadic.sources import add_connector
 
     for cls in EXPORT_SOURCES:
-        SOURCES.setdefault(cls.name, cls)
+        add_connector(cls)

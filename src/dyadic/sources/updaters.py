@@ -17,17 +17,18 @@
 - ``undl_export``: UN Digital Library voting records from a file the user exported, ``--file PATH`` (no
   network: :mod:`~dyadic.sources.undl_export`).
 
-``UPDATERS`` maps source name -> updater class. See docs/update.md.
+``UPDATERS`` is the catalog of them by source name. See docs/update.md.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
+from dyadic.catalog import Catalog
 from dyadic.sources.ideal_points_published import PublishedIdealPoints
 from dyadic.sources.live import LiveClient, Release, ReleaseFile, UpdateError
 from dyadic.sources.live import iso_date as _date
@@ -214,6 +215,10 @@ from dyadic.sources.updaters_imf import ImfImtsApi  # noqa: E402
 from dyadic.sources.updaters_sipri import SipriMilexWorkbook, SipriTradeRegister  # noqa: E402
 from dyadic.sources.updaters_vdem import IsardDemocracy  # noqa: E402
 
-UPDATERS: dict[str, type] = {u.source: u for u in (DataverseIdealPoints, WorldBankGdpApi, ImfImtsApi,
-                                                   SipriMilexWorkbook, SipriTradeRegister, IsardDemocracy,
-                                                   GdeltEventsIncremental, ComtradeApi, UndlExportFile)}
+#: source name -> its updater class: each needs the publisher's service (or a user's file) and provides a
+#: new release of that one source's tables
+UPDATERS: Catalog[type] = Catalog("live updater")
+for _u in (DataverseIdealPoints, WorldBankGdpApi, ImfImtsApi, SipriMilexWorkbook, SipriTradeRegister,
+           IsardDemocracy, GdeltEventsIncremental, ComtradeApi, UndlExportFile):
+    UPDATERS.add(_u.source, _u, needs=(_u.source,) if getattr(_u, "incremental", False) else (),
+                 provides=(_u.source,))

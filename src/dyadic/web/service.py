@@ -31,6 +31,7 @@ import cachetools
 import numpy as np
 import pandas as pd
 
+from dyadic.dyad import pair_key as dyad_key
 from dyadic.errors import DyadicError, NotIngestedError, RequestError, UnknownStateError
 from dyadic.indicators.unga import UNDL, VOETEN, VoteSelection, ranked_dyad_years
 from dyadic.report.brief import NEEDS, build_sections, provenance, write_brief
@@ -397,9 +398,8 @@ class Service:
 
     def pair_key(self, a: str, b: str, c: str | None) -> tuple[str, str, str | None]:
         """The key of a pair's computations: the pair unordered (alphabetical codes), then the third party."""
-        a, b, *rest = self.registry.resolve_distinct(a, b, *([c] if c else []))
-        lo, hi = sorted((a, b))
-        return lo, hi, (rest[0] if rest else None)
+        a, b, c = self.registry.request(a, b, c)
+        return (*dyad_key(a, b), c)
 
     def pair_job(self, a: str, b: str, c: str | None) -> tuple[Future, float]:
         """The job building a pair's view (shared with any request already waiting for it) and its start."""

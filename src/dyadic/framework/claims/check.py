@@ -102,7 +102,7 @@ def _measure(ctx: _Context, check: str, claim: Claim, states: list[str], years: 
     key = (check, claim.kind, tuple(states), tuple(years), claim.kind == "ratio",
            bool(re.search(r"\bgdp\b", claim.sentence, re.I)) if check == "milex" else False)
     if key not in ctx.cache:
-        fn = CHECKS[check][0]
+        fn = CHECKS[check]
         try:
             ctx.cache[key] = fn(ctx.store, claim, states, years)
         except DyadicError as exc:
@@ -129,7 +129,7 @@ def judge(claim: Claim, ctx: _Context) -> Verdict:
         what = {"date": "a date", "duration": "a duration", "count": f"a count of '{claim.noun or 'things'}'",
                 "ranking": f"a ranking of '{claim.noun}'"}.get(claim.kind, f"a {claim.kind}")
         return Verdict(claim, "not checkable", f"{what} that no vocabulary entry ties to a measure the system has")
-    fn_states = CHECKS[m.check][1] if m.check in CHECKS else 1
+    fn_states = CHECKS.entry(m.check).meta["states"] if m.check in CHECKS else 1
     need = 2 if (claim.kind in ("ratio", "ranking") or fn_states == 2) else 1
     real = [s for s in claim.states if s != "EUU"]
     if len(real) < need and len(ctx.focal) >= need:

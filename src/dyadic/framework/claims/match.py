@@ -16,6 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
+from dyadic.catalog import Catalog
 from dyadic.framework.claims.extract import Claim
 from dyadic.store import Store
 
@@ -545,36 +546,23 @@ def check_igo_memberships(store: Store, claim: Claim, states: list[str], years: 
                               + "; ".join(f"{y}: {int(v)}" for y, v in zip(df.year, df[col])) + ")")])
 
 
-#: check name (vocabulary ``check``) -> (function, number of states it needs (ratios need 2 everywhere))
-CHECKS: dict[str, tuple[Callable[..., Measured], int]] = {
-    "bilateral_trade": (check_bilateral_trade, 2),
-    "directional_trade": (check_directional_trade, 2),
-    "partner_share_of_total_trade": (check_partner_share_of_total_trade, 2),
-    "trade_partner_rank": (check_trade_partner_rank, 2),
-    "unga_agreement": (check_unga_agreement, 2),
-    "cinc": (check_cinc, 1),
-    "milex": (check_milex, 1),
-    "gdp": (check_gdp, 1),
-    "population": (check_population, 1),
-    "military_personnel": (check_military_personnel, 1),
-    "milex_share_gdp": (check_milex_share_gdp, 1),
-    "trade_dependence": (check_trade_dependence, 2),
-    "unga_s": (check_unga_s, 2),
-    "unga_pi": (check_unga_pi, 2),
-    "ideal_point": (check_ideal_point, 1),
-    "ideal_point_distance": (check_ideal_point_distance, 2),
-    "iron_steel": (check_iron_steel, 1),
-    "energy_consumption": (check_energy_consumption, 1),
-    "urban_population": (check_urban_population, 1),
-    "arms_transfers": (check_arms_transfers, 2),
-    "alliance_start": (check_alliance_start, 2),
-    "alliance_partners": (check_alliance_partners, 1),
-    "mid_count": (check_mid_count, 2),
-    "mid_year": (check_mid_year, 2),
-    "polity": (check_polity, 1),
-    "polyarchy": (check_polyarchy, 1),
-    "igo_memberships": (check_igo_memberships, 1),
-}
+#: the checks by name (a vocabulary measure's ``check``): each takes ``states`` states (ratios need 2 everywhere)
+CHECKS: Catalog[Callable[..., Measured]] = Catalog("claim check")
+for _name, _fn, _states in (
+    ("bilateral_trade", check_bilateral_trade, 2), ("directional_trade", check_directional_trade, 2),
+    ("partner_share_of_total_trade", check_partner_share_of_total_trade, 2),
+    ("trade_partner_rank", check_trade_partner_rank, 2), ("unga_agreement", check_unga_agreement, 2),
+    ("cinc", check_cinc, 1), ("milex", check_milex, 1), ("gdp", check_gdp, 1), ("population", check_population, 1),
+    ("military_personnel", check_military_personnel, 1), ("milex_share_gdp", check_milex_share_gdp, 1),
+    ("trade_dependence", check_trade_dependence, 2), ("unga_s", check_unga_s, 2), ("unga_pi", check_unga_pi, 2),
+    ("ideal_point", check_ideal_point, 1), ("ideal_point_distance", check_ideal_point_distance, 2),
+    ("iron_steel", check_iron_steel, 1), ("energy_consumption", check_energy_consumption, 1),
+    ("urban_population", check_urban_population, 1), ("arms_transfers", check_arms_transfers, 2),
+    ("alliance_start", check_alliance_start, 2), ("alliance_partners", check_alliance_partners, 1),
+    ("mid_count", check_mid_count, 2), ("mid_year", check_mid_year, 2), ("polity", check_polity, 1),
+    ("polyarchy", check_polyarchy, 1), ("igo_memberships", check_igo_memberships, 1),
+):
+    CHECKS.add(_name, _fn, states=_states)
 
 
 # ------------------------------------------------------------------------------------------------ facts
