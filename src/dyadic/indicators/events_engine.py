@@ -3,7 +3,9 @@
 The embedded ingest (:mod:`dyadic.sources.gdelt_scan`) streams files into the store; on a cluster the input
 is the whole GDELT history, so this module expresses the same rules as Ibis expressions over the raw files
 and runs them on either engine (a :class:`dyadic.engine.Engine`), writing the results as Parquet partitioned by year
-and month. The rules, as in the ingest (docs/sources/gdelt.md):
+and month. The rules are the ingest's own, kept as data in :mod:`dyadic.sources.gdelt` (``RAW_FIELDS``,
+``DEDUP_ORDER``, ``Filters.row_rules``, ``ActorRule.expr``) from which both build their queries
+(docs/sources/gdelt.md):
 
 - actors map to states by the :class:`~dyadic.sources.gdelt.ActorRule` (its Ibis form, inside the query);
 - de-duplication keeps, for each GLOBALEVENTID, the row published last (then the last file by name);
@@ -25,7 +27,8 @@ import ibis
 from dyadic.engine import Engine
 from dyadic.errors import RequestError
 from dyadic.indicators.events import period_indicators, period_start
-from dyadic.sources.gdelt import GDELT1_COLUMNS, GDELT2_COLUMNS, ActorRule, Filters, expand, layout_of
+from dyadic.sources.gdelt import (ADDED_TIMESTAMP, DEDUP_ORDER, GDELT1_COLUMNS, GDELT2_COLUMNS, RAW_FIELDS, ActorRule,
+                                  Filters, expand, layout_of)
 from dyadic.sources.registry import Registry
 
 
@@ -53,12 +56,10 @@ def read_raw(engine: Engine, paths: str | Path | Iterable[str | Path], rule: Act
     if columns is None:
         raise RequestError(f"dataset must be gdelt1 or gdelt2, not '{dataset}'")
     t = engine.read_delimited(files, columns, name="gdelt_raw")
-    a1, a2 = ("Actor1CountryCode", "Actor2CountryCode") if rule.mode == "country" else ("Actor1Code", "Actor2Code")
-    added = ibis.ifelse(t.DATEADDED >= 10_000_000_000_000, t.DATEADDED // 1_000_000, t.DATEADDED)
-    return t.select(file=t.filename, dataset=ibis.literal(dataset), event_id=t.GLOBALEVENTID, date=t.SQLDATE,
-                    added=added.cast("int32"), a1=t[a1], a2=t[a2], is_root=t.IsRootEvent, cameo=t.EventCode,
-                    base=t.EventBaseCode, root=t.EventRootCode, quad_class=t.QuadClass, goldstein=t.GoldsteinScale,
-                    mentions=t.NumMentions, sources=t.NumSources, articles=t.NumArticles, tone=t.AvgTone)
+    a1, a2 = rule.columns
+    added = ibis.ifelse(t.DATEADDED >= ADDED_TIMESTAMP, t.DATEADDED // 1_000_000, t.DATEADDED)
+    return t.select(file=t.filename, dataset=ibis.literal(dataset), added=added.cast("int32"), a1=t[a1], a2=t[a2],
+                    **{name: t[col] for name, col in RAW_FIELDS.items()})
 
 
 def _kept(raw: ibis.Table, filters: Filters) -> ibis.Table:
@@ -66,14 +67,10 @@ def _kept(raw: ibis.Table, filters: Filters) -> ibis.Table:
         raise RequestError("the URL de-duplication rule runs only in the embedded ingest (dyadic gdelt ingest)")
     t = raw
     if filters.dedup == "event_id":
-        rank = ibis.row_number().over(group_by=t.event_id, order_by=[t.added.desc(), t.file.desc()])
+        rank = ibis.row_number().over(group_by=t.event_id, order_by=[t[f].desc() for f in DEDUP_ORDER])
         t = t.mutate(_rank=rank).filter(ibis._._rank == 0).drop("_rank")
-    if filters.min_sources > 1:
-        t = t.filter(t.sources >= filters.min_sources)
-    if filters.min_articles > 1:
-        t = t.filter(t.articles >= filters.min_articles)
-    if filters.root_only:
-        t = t.filter(t.is_root)
+    for _, field, least in filters.row_rules():
+        t = t.filter(t[field] if least is None else t[field] >= least)
     return t
 
 

@@ -77,6 +77,18 @@ LAYOUTS = {len(GDELT1_COLUMNS): ("gdelt1", GDELT1_COLUMNS), len(GDELT2_COLUMNS):
 #: CAMEO actor role codes that denote organs of the state (CAMEO manual 1.1b3, ch. 3).
 STATE_ROLES = ("GOV", "MIL", "LEG", "JUD", "COP", "SPY")
 
+# The rules of the event job, as data: the embedded ingest (DuckDB SQL, sources/gdelt_scan.py) and the engine
+# job (Ibis on DuckDB or Spark, indicators/events_engine.py) both build their queries from these.
+#: canonical raw field -> GDELT column (the actors' columns are the rule's: :attr:`ActorRule.columns`)
+RAW_FIELDS = {"event_id": "GLOBALEVENTID", "date": "SQLDATE", "is_root": "IsRootEvent", "cameo": "EventCode",
+              "base": "EventBaseCode", "root": "EventRootCode", "quad_class": "QuadClass",
+              "goldstein": "GoldsteinScale", "mentions": "NumMentions", "sources": "NumSources",
+              "articles": "NumArticles", "tone": "AvgTone"}
+#: DATEADDED is YYYYMMDDHHMMSS in GDELT 2.0 and YYYYMMDD in 1.0: a value at or above this is cut to its day
+ADDED_TIMESTAMP = 10_000_000_000_000
+#: de-duplication by GLOBALEVENTID keeps the row published last, then the one of the last file by name
+DEDUP_ORDER = ("added", "file")
+
 EVENTS_DDL = (
     "source VARCHAR, dataset VARCHAR, event_id BIGINT, date DATE, added DATE, src VARCHAR, tgt VARCHAR, "
     "src_actor VARCHAR, tgt_actor VARCHAR, cameo VARCHAR, base VARCHAR, root VARCHAR, quad_class TINYINT, "
@@ -108,21 +120,31 @@ class ActorRule:
         if bad:
             raise RequestError(f"actor roles are three-letter CAMEO role codes (GOV, MIL, ...), not {bad}")
 
+    @property
+    def columns(self) -> tuple[str, str]:
+        """The GDELT columns read as the two actors (``country`` reads ActorCountryCode)."""
+        return ("Actor1CountryCode", "Actor2CountryCode") if self.mode == "country" else ("Actor1Code", "Actor2Code")
+
+    def query(self, table: str, states: Iterable[str]) -> str:
+        """DuckDB SQL selecting ``code, state`` for every code in the ``code`` column of ``table`` that the
+        rule accepts: :meth:`expr` compiled, so the ingest maps codes by the very expression an engine runs."""
+        import ibis
+
+        t = ibis.table({"code": "string"}, name=table)
+        sql = ibis.to_sql(t.select("code", state=self.expr(t.code, states)), dialect="duckdb")
+        return f"SELECT * FROM ({sql}) WHERE state IS NOT NULL"
+
     def map(self, codes: Iterable[str], states: set[str]) -> dict[str, str]:
-        """Code -> state for every code the rule accepts."""
-        out = {}
-        for code in codes:
-            if not code or len(code) < 3 or code[:3] not in states:
-                continue
-            rest = code[3:]
-            if self.mode == "country" and not rest:
-                out[code] = code
-            elif self.mode == "bare" and not rest:
-                out[code] = code
-            elif self.mode == "state_roles" and len(rest) % 3 == 0 and all(
-                    rest[i:i + 3] in self.roles for i in range(0, len(rest), 3)):
-                out[code] = code[:3]
-        return out
+        """Code -> state for every code the rule accepts (:meth:`query` on the codes given)."""
+        import duckdb
+        import pandas as pd
+
+        given = pd.DataFrame({"code": pd.Series([c for c in dict.fromkeys(codes) if c], dtype="object")})
+        if given.empty:
+            return {}
+        con = duckdb.connect()
+        con.register("_codes", given)
+        return dict(con.execute(self.query("_codes", states)).fetchall())
 
     def expr(self, code, states: Iterable[str]):
         """The rule as an Ibis expression over a column of codes: the state, or NULL (as :meth:`map`).
@@ -163,6 +185,18 @@ class Filters:
     def __post_init__(self):
         if self.dedup not in ("event_id", "url", "none"):
             raise RequestError(f"dedup must be event_id, url or none, not '{self.dedup}'")
+
+    def row_rules(self) -> list[tuple[str, str, int | None]]:
+        """(label, field, minimum) of each active row filter, in the order they are reported; a minimum of
+        None means the field (a flag) must be true. Applied after the de-duplication."""
+        out: list[tuple[str, str, int | None]] = []
+        if self.min_sources > 1:
+            out.append((f"fewer than {self.min_sources} sources", "sources", int(self.min_sources)))
+        if self.min_articles > 1:
+            out.append((f"fewer than {self.min_articles} articles", "articles", int(self.min_articles)))
+        if self.root_only:
+            out.append(("not a root event", "is_root", None))
+        return out
 
 
 # ---------------------------------------------------------------------------------------------- files

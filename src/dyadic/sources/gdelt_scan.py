@@ -35,8 +35,8 @@ import duckdb
 
 from dyadic.errors import SourceFormatError
 from dyadic.sources.base import IngestResult
-from dyadic.sources.gdelt import (EVENTS_DDL, HOMEPAGE, ActorRule, Filters, expand, format_error, layout_of, plain_file,
-                                  read_csv_sql)
+from dyadic.sources.gdelt import (ADDED_TIMESTAMP, DEDUP_ORDER, EVENTS_DDL, HOMEPAGE, RAW_FIELDS, ActorRule, Filters,
+                                  expand, format_error, layout_of, plain_file, read_csv_sql)
 from dyadic.sources.registry import Registry
 
 #: Text read per chunk. Peak memory follows this, not the input size (a chunk of 512 MB is ~1.26 million rows).
@@ -48,25 +48,18 @@ BITMAP_BITS = 1 << 27
 
 def _projection(file_expr: str, dataset: str, rule: ActorRule) -> str:
     """The typed GDELT columns the scan keeps, one row per line read (``added`` as YYYYMMDD)."""
-    a1, a2 = ("Actor1CountryCode", "Actor2CountryCode") if rule.mode == "country" else ("Actor1Code", "Actor2Code")
-    return f"""SELECT {file_expr} AS file, '{dataset}' AS dataset, GLOBALEVENTID AS event_id, SQLDATE AS date,
-        CASE WHEN DATEADDED >= 10000000000000 THEN DATEADDED // 1000000 ELSE DATEADDED END AS added,
-        {a1} AS a1, {a2} AS a2, IsRootEvent AS is_root, EventCode AS cameo, EventBaseCode AS base,
-        EventRootCode AS root, QuadClass AS quad_class, GoldsteinScale AS goldstein, NumMentions AS mentions,
-        NumSources AS sources, NumArticles AS articles, AvgTone AS tone,
+    a1, a2 = rule.columns
+    fields = ", ".join(f"{col} AS {name}" for name, col in RAW_FIELDS.items())
+    return f"""SELECT {file_expr} AS file, '{dataset}' AS dataset,
+        CASE WHEN DATEADDED >= {ADDED_TIMESTAMP} THEN DATEADDED // 1000000 ELSE DATEADDED END AS added,
+        {a1} AS a1, {a2} AS a2, {fields},
         CASE WHEN SOURCEURL IS NOT NULL THEN hash(SOURCEURL) END AS url_hash"""
 
 
 def _conditions(filters: Filters) -> list[tuple[str, str]]:
     """(label, SQL condition a row must meet) for each active row filter, in the order they are reported."""
-    out = []
-    if filters.min_sources > 1:
-        out.append((f"fewer than {filters.min_sources} sources", f"sources >= {int(filters.min_sources)}"))
-    if filters.min_articles > 1:
-        out.append((f"fewer than {filters.min_articles} articles", f"articles >= {int(filters.min_articles)}"))
-    if filters.root_only:
-        out.append(("not a root event", "is_root"))
-    return out
+    return [(label, field if least is None else f"{field} >= {least}")
+            for label, field, least in filters.row_rules()]
 
 
 class EventSink(Protocol):
@@ -209,16 +202,14 @@ class EventScan:
         self.con.execute(f"""INSERT INTO _gd_pairs BY NAME SELECT a1, a2, added // 100 AS ym,
             {flags + ',' if flags else ''} count(*) AS n FROM {rel} GROUP BY ALL""")
 
-    def _map_new(self, rule: ActorRule, states: set[str]) -> None:
-        """Map the actor codes not seen before (a few per chunk after the first)."""
-        new = [r[0] for r in self.con.execute("""SELECT DISTINCT a FROM (SELECT a1 AS a FROM _gd_pairs UNION ALL
-            SELECT a2 FROM _gd_pairs) WHERE a IS NOT NULL AND a NOT IN (SELECT actor FROM _gd_seen)""").fetchall()]
-        if not new:
-            return
-        self.con.executemany("INSERT INTO _gd_seen VALUES (?)", [(c,) for c in new])
-        mapping = rule.map(new, states)
-        if mapping:
-            self.con.executemany("INSERT INTO _gd_map VALUES (?, ?)", list(mapping.items()))
+    def _map_new(self, map_sql: str) -> None:
+        """Map the actor codes not seen before (a few per chunk after the first) by the rule's query
+        (:meth:`ActorRule.query` over ``_gd_new``)."""
+        self.con.execute("""CREATE OR REPLACE TEMP TABLE _gd_new AS SELECT DISTINCT a AS code FROM (
+            SELECT a1 AS a FROM _gd_pairs UNION ALL SELECT a2 FROM _gd_pairs)
+            WHERE a IS NOT NULL AND a NOT IN (SELECT actor FROM _gd_seen);
+            INSERT INTO _gd_seen SELECT code FROM _gd_new""")
+        self.con.execute(f"INSERT INTO _gd_map {map_sql}")
 
     def _write_events(self, rel: str, sink: EventSink, source_name: str, conds: list[tuple[str, str]]) -> int:
         """Hand the state-to-state rows of ``rel`` that pass the filters to ``sink``; returns the rows written."""
@@ -231,10 +222,10 @@ class EventScan:
             WHERE {where}"""
         return int(sink.write(self.con, query))
 
-    def _derive(self, rel: str, rule: ActorRule, states: set[str], conds: list[tuple[str, str]], sink: EventSink,
+    def _derive(self, rel: str, map_sql: str, conds: list[tuple[str, str]], sink: EventSink,
                 source_name: str) -> int:
         self._summarise(rel, conds)
-        self._map_new(rule, states)
+        self._map_new(map_sql)
         return self._write_events(rel, sink, source_name, conds)
 
     def _count_ids(self) -> None:
@@ -256,8 +247,9 @@ class EventScan:
         """Exact de-duplication of every row read (``_gd_all`` -> ``_gd_raw``); returns (filter, rows removed)."""
         con = self.con
         total = con.execute("SELECT count(*) FROM _gd_all").fetchone()[0]
-        con.execute("""CREATE OR REPLACE TEMP TABLE _gd_raw AS SELECT * FROM _gd_all QUALIFY row_number() OVER
-                       (PARTITION BY event_id ORDER BY added DESC, file DESC) = 1""")
+        order = ", ".join(f"{f} DESC" for f in DEDUP_ORDER)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _gd_raw AS SELECT * FROM _gd_all QUALIFY row_number() OVER
+                       (PARTITION BY event_id ORDER BY {order}) = 1""")
         con.execute("DROP TABLE temp._gd_all")
         left = con.execute("SELECT count(*) FROM _gd_raw").fetchone()[0]
         removed = [("duplicate GLOBALEVENTID", total - left)]
@@ -291,7 +283,7 @@ class EventScan:
         """
         files = expand(paths)
         con = self.con
-        states = set(registry.states.code)
+        map_sql = rule.query("_gd_new", set(registry.states.code))  # compiled once for every chunk
         conds = _conditions(filters)
         own_sink = sink is None
         sink = sink or _TempSink(con)
@@ -312,7 +304,7 @@ class EventScan:
             if not collect:
                 if filters.dedup == "event_id":
                     self._count_ids()
-                written += self._derive("_gd_raw", rule, states, conds, sink, source_name)
+                written += self._derive("_gd_raw", map_sql, conds, sink, source_name)
             advance(len(chunk))
         con.execute("DROP TABLE IF EXISTS temp._gd_raw")
         if not collect and filters.dedup == "event_id" and self._ids_repeat():
@@ -325,7 +317,7 @@ class EventScan:
         removed: list[tuple[str, int]] = []
         if collect:
             removed = self._dedup(filters)
-            written = self._derive("_gd_raw", rule, states, conds, sink, source_name)
+            written = self._derive("_gd_raw", map_sql, conds, sink, source_name)
             con.execute("DROP TABLE temp._gd_raw")
         elif filters.dedup == "event_id":
             removed = [("duplicate GLOBALEVENTID", 0)]
