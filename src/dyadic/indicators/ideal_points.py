@@ -551,7 +551,8 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     if terminate is not None:
         terminate()
         return
-    for proc in list((pool._processes or {}).values()):  # the same map terminate_workers() walks
+    # Before 3.14: the pool's workers are this process's only multiprocessing children while it runs.
+    for proc in multiprocessing.active_children():
         proc.terminate()
 
 
