@@ -119,7 +119,11 @@ def build_history(store: Store, rising_years: int = 5) -> pd.DataFrame:
     """:func:`history` computed afresh (no memo). Joins on the panel's integer state codes throughout."""
     from dyadic.indicators.panel import add_alliances, add_unga, create_dyadyears
 
-    last = store.con.execute("SELECT max(year) FROM roll_calls WHERE body = 'GA'").fetchone()[0]
+    from dyadic.indicators.unga import last_complete_year
+
+    # A partial year (votes to October, before the December session) is no year's agreement: its percentile
+    # rests on a third of the roll calls, and standing a projection on it moved allies' "now" by 20 points.
+    last = last_complete_year(store)
     if last is None:
         raise DyadicError("no UN General Assembly votes in the store: run 'dyadic ingest "
                           "unvotes_voeten_2019 unga_unsc_votes_undl_scrape' first.")

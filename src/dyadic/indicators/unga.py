@@ -109,6 +109,26 @@ class VoteSelection:
         return pieces
 
 
+#: a General Assembly year is complete once its votes reach this (month, day): the main session votes most of
+#: its resolutions in December, so a year whose newest vote is earlier holds only part of its roll calls
+COMPLETE_FROM = (12, 1)
+
+
+def partial_until(store: Store, year: int):
+    """The date of ``year``'s newest General Assembly vote when the year is partial (before
+    :data:`COMPLETE_FROM`), else None."""
+    last = store.con.execute("SELECT max(date) FROM roll_calls WHERE year = ? AND body = 'GA'", [year]).fetchone()[0]
+    return None if last is None or (last.month, last.day) >= COMPLETE_FROM else last
+
+
+def last_complete_year(store: Store) -> int | None:
+    """The newest year of General Assembly votes that is not partial (:func:`partial_until`)."""
+    last = store.con.execute("SELECT max(year) FROM roll_calls WHERE body = 'GA'").fetchone()[0]
+    if last is None:
+        return None
+    return int(last) - 1 if partial_until(store, int(last)) is not None else int(last)
+
+
 def selection_expr(store: Store, sel: VoteSelection):
     """The votes a selection keeps, as an engine-portable Ibis expression (year, rcid, code, vote)."""
     con = store.ibis()

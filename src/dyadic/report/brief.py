@@ -85,11 +85,11 @@ def rank_text(p: float, traced: tuple[str, int, str] | None = None) -> str:
 
 
 def partial_note(store: Store, year: int) -> str:
-    """' (votes to 31 October)' when the newest source stops before the end of ``year``."""
-    last = store.con.execute("SELECT max(date) FROM roll_calls WHERE year = ? AND body = 'GA'", [year]).fetchone()[0]
-    if last is None or (last.month, last.day) >= (12, 1):
-        return ""
-    return f" (data to {last.day} {last.strftime('%B')}, a partial year)"
+    """' (data to 29 October, a partial year)' when ``year``'s votes stop before December."""
+    from dyadic.indicators.unga import partial_until
+
+    last = partial_until(store, year)
+    return "" if last is None else f" (data to {last.day} {last.strftime('%B')}, a partial year)"
 
 
 def evidence_table(df: pd.DataFrame) -> str:
