@@ -95,8 +95,8 @@ def coverage(
     start, end = args.years(from_, to if to is not None else args.last_year(), first=1816)
     rows = []
     with Store.open(Settings.resolve(store=store).store_path, read_only=True) as st:
-        x, y, z = st.registry().request(a, b, third)
-        for x, y in (Triad(x, y, z).pairs if z else [Dyad(x, y)]):
+        ca, cb, cc = st.registry().request(a, b, third)
+        for x, y in (Triad(ca, cb, cc).pairs if cc else [Dyad(ca, cb)]):
             p = create_dyadyears(st, start, end, pairs=[(x, y)])
             lacking = []
             for step, add in ADDERS.items():

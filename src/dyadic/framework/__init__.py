@@ -10,6 +10,7 @@ with the default settings through :meth:`dyadic.store.Store.cached`; ``dyadic pr
 from __future__ import annotations
 
 from collections.abc import Callable
+from graphlib import TopologicalSorter
 from typing import Any
 
 from dyadic.catalog import Catalog
@@ -41,13 +42,7 @@ def load_all() -> Catalog[Callable[[Any], object]]:
 
 
 def prepare_order() -> list[str]:
-    """Every shared entry, each after those it needs, ties by name (the same order whatever was imported
-    first)."""
-    todo, done = sorted(load_all()), []
-    while todo:
-        ready = [n for n in todo if all(d in done for d in SHARED.entry(n).needs)]
-        if not ready:
-            raise ValueError(f"shared products that need each other: {', '.join(todo)}")
-        done.append(ready[0])
-        todo.remove(ready[0])
-    return done
+    """Every shared entry, each after those it needs (the graph built in name order, so the order is the same
+    whatever was imported first; a cycle raises ``graphlib.CycleError``)."""
+    entries = load_all()
+    return list(TopologicalSorter({n: entries.entry(n).needs for n in sorted(entries)}).static_order())

@@ -199,7 +199,7 @@ def check_free(panel: Panel, cols: list[str], step: str) -> None:
 ADDERS: Catalog = Catalog("panel verb")
 
 
-def verb(name: str, needs: Sequence[str] = (), provides: Sequence[str] = (), what: str = ""):
+def verb(name: str, needs: Sequence[str] = (), provides: Sequence[str] = (), what: str | None = None):
     """Register ``add_x(panel, store, ...)`` as the panel verb ``name`` (a decorator).
 
     ``needs`` are the sources it reads and ``provides`` the columns its default call adds (a test holds the
@@ -209,7 +209,7 @@ def verb(name: str, needs: Sequence[str] = (), provides: Sequence[str] = (), wha
     def deco(fn):
         @functools.wraps(fn)
         def run(panel: Panel, store: Store, *args, **kwargs) -> Panel:
-            store.require(*needs, by=fn.__name__, what=what or None)
+            store.require(*needs, by=fn.__name__, what=what)
             return fn(panel, store, *args, **kwargs)
 
         return ADDERS.add(name, run, needs=tuple(needs), provides=tuple(provides))
